@@ -1,0 +1,1 @@
+"""Fixtures that drive Debian's Chromium through Playwright (owned by the call work)."""
