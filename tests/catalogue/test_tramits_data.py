@@ -1,0 +1,323 @@
+"""Checks on the tràmit catalogue seed data (backend/catalogue/tramits.toml).
+
+Each test collects every offending entry and reports them all at once, so a bad edit shows the
+whole list of problems rather than the first one.
+"""
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+CATALOGUE = Path(__file__).resolve().parents[2] / "backend" / "catalogue" / "tramits.toml"
+
+LANGS = {"ca", "es", "eu", "en"}
+LEVELS = ("informativa", "assistida", "atesa")
+IDENTIFICATION_LEVELS = {"none", "basic", "full"}
+SOURCES = {"catalogue", "pilot"}
+CATEGORIES = {
+    "social",
+    "familia",
+    "habitatge",
+    "medi-ambient",
+    "mobilitat",
+    "identitat-digital",
+    "informacio-publica",
+    "registre",
+    "educacio-joventut",
+    "salut",
+    "altres",
+}
+TRAMIT_KEYS = {
+    "code",
+    "source",
+    "category",
+    "levels",
+    "identification_level",
+    "portal_url",
+    "names",
+    "summary",
+    "required_documents",
+}
+DOCUMENT_KEYS = {"code", "names"}
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+# The must-have tràmits from DESIGN.md, each identified by fragments that must all appear in the
+# normalised Catalan name of exactly one tràmit; the third item is the required source (or None).
+MUST_HAVE: list[tuple[str, tuple[str, ...], str | None]] = [
+    ("Targeta acreditativa de la discapacitat", ("targeta acreditativa de la discapacitat",), "catalogue"),
+    ("Prestació per a famílies amb infants a càrrec", ("prestació", "famílies", "infants a càrrec"), None),
+    ("Registre de parelles estables", ("registre de parelles estables",), None),
+    ("Ajut bo social tèrmic", ("bo social tèrmic",), None),
+    ("Llicència de caça", ("llicència de caça",), None),
+    ("Llicència de pesca recreativa", ("llicència de pesca recreativa",), None),
+    ("Títols nàutics (patró d'embarcacions d'esbarjo)", ("títols nàutics", "patró d'embarcacions"), None),
+    ("Reconeixement de la situació de dependència", ("reconeixement de la situació de dependència",), None),
+    ("Petició genèrica", ("petició genèrica",), None),
+    (
+        "Sol·licitud d'accés a la informació pública",
+        ("sol·licitud d'accés a la informació pública",),
+        None,
+    ),
+    ("Suport alta idCAT Mòbil", ("suport", "idcat mòbil"), None),
+    ("Suport Cl@ve", ("suport", "cl@ve"), None),
+    ("Suport IDCAT Certificat", ("suport", "idcat certificat"), None),
+    ("Carnet Jove", ("carnet jove",), None),
+    ("Autorització CREMA", ("autorització", "(crema)"), "pilot"),
+    ("Devolució de fiances", ("devolució", "fiança", "lloguer"), "pilot"),
+    ("Cèdules d'habitabilitat", ("cèdula d'habitabilitat",), "pilot"),
+    ("Consulta de sancions de trànsit", ("consulta", "sancions de trànsit"), "pilot"),
+]
+
+# Ways the ela geminada gets mistyped: full stop, bullets, other middle dots, the precomposed
+# "ŀ" (U+0140), dot above; the only accepted form is "l·l" with U+00B7.
+BAD_ELA_GEMINADA = re.compile(r"l[.•∙‧⋅˙]l|ŀl", re.IGNORECASE)
+
+
+@cache
+def _load() -> dict[str, Any]:
+    with CATALOGUE.open("rb") as f:
+        return tomllib.load(f)
+
+
+@pytest.fixture
+def tramits() -> list[dict[str, Any]]:
+    return _load()["tramit"]
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFC", text).replace("’", "'").casefold()
+
+
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Every string in a nested structure, with a readable path to it."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, f"{path}[{i}]")
+
+
+def _catalan_texts(tramit: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    code = tramit.get("code", "?")
+    yield f"{code}.names.ca", tramit["names"]["ca"]
+    yield f"{code}.summary.ca", tramit["summary"]["ca"]
+    for doc in tramit["required_documents"]:
+        yield f"{code}.required_documents[{doc['code']}].names.ca", doc["names"]["ca"]
+
+
+def test_file_parses_and_has_only_tramit_tables():
+    data = _load()
+    assert set(data) == {"tramit"}, f"unexpected top-level keys: {sorted(set(data) - {'tramit'})}"
+    assert isinstance(data["tramit"], list)
+
+
+def test_at_least_28_tramits(tramits):
+    assert len(tramits) >= 28, f"only {len(tramits)} tràmits"
+
+
+def test_tramit_and_document_keys_are_exactly_the_contract(tramits):
+    problems = []
+    for t in tramits:
+        if set(t) != TRAMIT_KEYS:
+            problems.append(
+                f"{t.get('code')}: missing {sorted(TRAMIT_KEYS - set(t))}, "
+                f"extra {sorted(set(t) - TRAMIT_KEYS)}"
+            )
+            continue
+        if not isinstance(t["required_documents"], list) or not t["required_documents"]:
+            problems.append(f"{t['code']}: required_documents must be a non-empty list")
+            continue
+        problems += [
+            f"{t['code']}: document keys {sorted(doc)}"
+            for doc in t["required_documents"]
+            if set(doc) != DOCUMENT_KEYS
+        ]
+    assert not problems, "\n".join(problems)
+
+
+def test_codes_are_unique_slugs(tramits):
+    codes = [t["code"] for t in tramits]
+    dupes = sorted({c for c in codes if codes.count(c) > 1})
+    assert not dupes, f"duplicate codes: {dupes}"
+    bad = [c for c in codes if not isinstance(c, str) or not SLUG.fullmatch(c)]
+    assert not bad, f"codes not lowercase slugs: {bad}"
+
+
+def test_document_codes_are_slugs_and_unique_within_a_tramit(tramits):
+    problems = []
+    for t in tramits:
+        doc_codes = [d["code"] for d in t["required_documents"]]
+        problems += [f"{t['code']}: bad document code {c!r}" for c in doc_codes if not SLUG.fullmatch(c)]
+        if len(doc_codes) != len(set(doc_codes)):
+            problems.append(f"{t['code']}: repeated document codes {doc_codes}")
+    assert not problems, "\n".join(problems)
+
+
+def test_source_and_category_are_known(tramits):
+    problems = [f"{t['code']}: source {t['source']!r}" for t in tramits if t["source"] not in SOURCES]
+    problems += [
+        f"{t['code']}: category {t['category']!r}" for t in tramits if t["category"] not in CATEGORIES
+    ]
+    assert not problems, "\n".join(problems)
+    assert {t["source"] for t in tramits} == SOURCES, "both the catalogue and the pilot list must be present"
+
+
+@pytest.mark.parametrize(("label", "fragments", "source"), MUST_HAVE, ids=[m[0] for m in MUST_HAVE])
+def test_must_have_tramit_present_exactly_once(tramits, label, fragments, source):
+    matches = [t for t in tramits if all(f in _norm(t["names"]["ca"]) for f in fragments)]
+    assert len(matches) == 1, f"{label}: expected one tràmit, found {[t['code'] for t in matches]}"
+    if source is not None:
+        assert matches[0]["source"] == source, f"{label} should come from the {source} list"
+
+
+def test_all_languages_present_and_non_empty(tramits):
+    problems = []
+    for t in tramits:
+        fields = [("names", t["names"]), ("summary", t["summary"])]
+        fields += [(f"required_documents[{d['code']}].names", d["names"]) for d in t["required_documents"]]
+        for where, texts in fields:
+            if not isinstance(texts, dict) or set(texts) != LANGS:
+                problems.append(
+                    f"{t['code']}.{where}: languages {sorted(texts) if isinstance(texts, dict) else texts}"
+                )
+                continue
+            problems += [
+                f"{t['code']}.{where}.{lang} is empty"
+                for lang, text in texts.items()
+                if not isinstance(text, str) or not text.strip()
+            ]
+    assert not problems, "\n".join(problems)
+
+
+def test_summaries_are_one_sentence(tramits):
+    problems = []
+    for t in tramits:
+        for lang, text in t["summary"].items():
+            if not text.endswith("."):
+                problems.append(f"{t['code']}.summary.{lang} does not end with a full stop")
+            if re.search(r"\.\s+\S", text):
+                problems.append(f"{t['code']}.summary.{lang} has more than one sentence")
+    assert not problems, "\n".join(problems)
+
+
+def test_no_stray_whitespace_or_curly_apostrophes(tramits):
+    problems = []
+    for t in tramits:
+        for path, text in _strings(t, t["code"]):
+            if text != text.strip():
+                problems.append(f"{path}: leading/trailing whitespace in {text!r}")
+            if "  " in text or "\n" in text or "\t" in text:
+                problems.append(f"{path}: double space, tab or newline in {text!r}")
+            if "’" in text:
+                problems.append(f"{path}: use the straight apostrophe ' in {text!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_catalan_uses_proper_ela_geminada(tramits):
+    problems = [
+        f"{path}: {text!r}"
+        for t in tramits
+        for path, text in _catalan_texts(t)
+        if BAD_ELA_GEMINADA.search(text)
+    ]
+    assert not problems, "mistyped ela geminada (use l·l):\n" + "\n".join(problems)
+
+
+def test_ela_geminada_check_catches_typos():
+    for typo in ("Sol.licitud", "sol•licitud", "Sol∙licitud", "Soŀlicitud", "intel.ligent"):
+        assert BAD_ELA_GEMINADA.search(typo), typo
+    assert not BAD_ELA_GEMINADA.search("Sol·licitud d'accés; cancel·lar; col·lectiu")
+
+
+def test_levels_are_a_non_empty_ordered_subset(tramits):
+    problems = []
+    for t in tramits:
+        levels = t["levels"]
+        if not isinstance(levels, list) or not levels:
+            problems.append(f"{t['code']}: levels must be a non-empty list")
+        elif not set(levels) <= set(LEVELS):
+            problems.append(f"{t['code']}: unknown levels {sorted(set(levels) - set(LEVELS))}")
+        elif levels != [lv for lv in LEVELS if lv in levels]:
+            problems.append(f"{t['code']}: levels {levels} repeated or out of order")
+    assert not problems, "\n".join(problems)
+
+
+def test_identification_level_matches_attention_levels(tramits):
+    problems = []
+    for t in tramits:
+        code, levels, ident = t["code"], t["levels"], t["identification_level"]
+        if ident not in IDENTIFICATION_LEVELS:
+            problems.append(f"{code}: identification_level {ident!r}")
+        elif "atesa" in levels and ident != "full":
+            problems.append(f"{code}: 'atesa' (acting on the citizen's behalf) needs identification 'full'")
+        elif levels == ["informativa"] and ident != "none":
+            problems.append(f"{code}: information only needs identification 'none', not {ident!r}")
+        elif ident == "none" and levels != ["informativa"]:
+            problems.append(f"{code}: identification 'none' is only for information-only tràmits")
+    assert not problems, "\n".join(problems)
+
+
+def test_specific_level_choices(tramits):
+    by_code = {t["code"]: t for t in tramits}
+    generic = next(t for t in tramits if "petició genèrica" in _norm(t["names"]["ca"]))
+    assert generic["levels"] == list(LEVELS), "Petició genèrica allows every attention level"
+    fines = next(t for t in tramits if "sancions de trànsit" in _norm(t["names"]["ca"]))
+    assert "atesa" not in fines["levels"], "a consultation is never filed on the citizen's behalf"
+    assert any(t["levels"] == ["informativa"] for t in by_code.values()), "expected information-only tràmits"
+
+
+def test_portal_urls_are_https_gencat_pages(tramits):
+    problems = []
+    for t in tramits:
+        url = t["portal_url"]
+        parts = urlsplit(url)
+        if parts.scheme != "https":
+            problems.append(f"{t['code']}: not https: {url}")
+        elif parts.hostname != "web.gencat.cat" or not parts.path.startswith("/ca/tramits/"):
+            problems.append(f"{t['code']}: not a web.gencat.cat/ca/tramits/ page: {url}")
+        elif any(ch.isspace() for ch in url) or not url.isascii():
+            problems.append(f"{t['code']}: URL has spaces or non-ASCII characters: {url}")
+    assert not problems, "\n".join(problems)
+    urls = [t["portal_url"] for t in tramits]
+    assert len(urls) == len(set(urls)), "two tràmits share a portal_url"
+
+
+def test_document_codes_mean_the_same_everywhere(tramits):
+    seen: dict[str, tuple[str, dict[str, str]]] = {}
+    problems = []
+    for t in tramits:
+        for doc in t["required_documents"]:
+            first = seen.setdefault(doc["code"], (t["code"], doc["names"]))
+            if first[1] != doc["names"]:
+                problems.append(f"{doc['code']}: names in {t['code']} differ from {first[0]}")
+    assert not problems, "\n".join(problems)
+    # Distinct codes must not hide the same document under two names either.
+    by_ca: dict[str, list[str]] = {}
+    for code, (_, names) in seen.items():
+        by_ca.setdefault(_norm(names["ca"]), []).append(code)
+    clashes = {name: codes for name, codes in by_ca.items() if len(codes) > 1}
+    assert not clashes, f"same Catalan document name under several codes: {clashes}"
+
+
+def test_identity_document_required_everywhere(tramits):
+    missing = [
+        t["code"] for t in tramits if not {"dni", "nie"} & {d["code"] for d in t["required_documents"]}
+    ]
+    assert not missing, f"tràmits that do not ask for DNI/NIE: {missing}"
+
+
+def test_names_differ_across_tramits(tramits):
+    for lang in sorted(LANGS):
+        names = [_norm(t["names"][lang]) for t in tramits]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        assert not dupes, f"duplicate {lang} names: {dupes}"
