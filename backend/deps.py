@@ -1,0 +1,77 @@
+"""Request dependencies: the app's services and the authenticated caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from backend.config import Settings
+from backend.db import Database
+from backend.errors import ApiError
+from backend.events import EventBus
+from backend.ratelimit import LoginRateLimiter
+from backend.security import AccessClaims, TokenError, decode_access_token
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    bus: EventBus
+    login_limiter: LoginRateLimiter
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from POST /auth/login")
+
+
+def _unauthenticated(code: str, message: str) -> ApiError:
+    return ApiError(401, code, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _claims_from(services: Services, token: str | None) -> AccessClaims:
+    if not token:
+        raise _unauthenticated("not_authenticated", "Missing access token")
+    try:
+        return decode_access_token(services.settings.jwt_secret, token)
+    except TokenError as exc:
+        raise _unauthenticated(exc.code, exc.message) from exc
+
+
+def current_claims(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AccessClaims:
+    """Stateless: the JWT is trusted for 15 min, so no database read (and no Argon2) per request."""
+    return _claims_from(services, credentials.credentials if credentials else None)
+
+
+def current_claims_or_query(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    access_token: Annotated[
+        str | None, Query(max_length=4096, description="For EventSource, which cannot set headers")
+    ] = None,
+) -> AccessClaims:
+    token = credentials.credentials if credentials else access_token
+    return _claims_from(services, token)
+
+
+Caller = Annotated[AccessClaims, Depends(current_claims)]
+SseCaller = Annotated[AccessClaims, Depends(current_claims_or_query)]
+
+
+def office_scope(claims: AccessClaims) -> frozenset[int] | None:
+    """Offices the caller may see; None means all."""
+    if claims.role == "informador":
+        return frozenset({claims.office_id}) if claims.office_id is not None else frozenset()
+    return None

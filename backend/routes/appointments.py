@@ -1,0 +1,185 @@
+"""Agenda: list with filters, get one, PATCH with optimistic concurrency and the status state machine."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from backend import audit
+from backend.appointments import to_json, transition_error
+from backend.deps import Caller, ServicesDep, office_scope
+from backend.errors import ApiError
+from backend.models import Appointment, Office, utcnow
+from backend.schemas import MAX_INT, AppointmentOut, AppointmentPatch, Level, Status
+from backend.security import AccessClaims
+
+router = APIRouter(tags=["appointments"])
+
+IdPath = Annotated[uuid.UUID, Path(description="Appointment id (UUID)")]
+_NOT_FOUND = "Appointment not found"
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _office_zones(session: Session) -> dict[int, ZoneInfo]:
+    return {oid: zone(tz) for oid, tz in session.execute(select(Office.id, Office.timezone))}
+
+
+def _day_bounds(day: date | None, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    local_day = day or datetime.now(tz).date()
+    start = datetime.combine(local_day, time(0), tz)
+    return start, datetime.combine(local_day + timedelta(days=1), time(0), tz)
+
+
+@router.get("/appointments", response_model=list[AppointmentOut], responses={403: {}})
+def list_appointments(
+    claims: Caller,
+    services: ServicesDep,
+    *,
+    day: Annotated[
+        date | None, Query(description="YYYY-MM-DD in the office time zone; default today")
+    ] = None,
+    office_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
+    staff_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
+    status: Status | None = None,
+    level: Level | None = None,
+    tramit_code: Annotated[str | None, Query(min_length=1, max_length=80)] = None,
+    pool: bool | None = None,
+) -> JSONResponse:
+    scope = office_scope(claims)
+    if scope is not None:
+        if office_id is None:
+            office_id = claims.office_id
+        if office_id not in scope:
+            raise ApiError(403, "forbidden", "You can only see your own office's appointments")
+    with services.db.read() as s:
+        zones = _office_zones(s)
+        if office_id is not None:
+            if office_id not in zones:
+                raise ApiError(404, "not_found", "Office not found")
+            zones = {office_id: zones[office_id]}
+        # A "day" is local to each office; group offices by zone so the range is right for each.
+        by_zone: dict[ZoneInfo, list[int]] = {}
+        for oid, tz in zones.items():
+            by_zone.setdefault(tz, []).append(oid)
+        day_terms: list[ColumnElement[bool]] = []
+        for tz, oids in by_zone.items():
+            lo, hi = _day_bounds(day, tz)
+            day_terms.append(
+                and_(Appointment.office_id.in_(oids), Appointment.start >= lo, Appointment.start < hi)
+            )
+        if not day_terms:
+            return JSONResponse([])
+        query = select(Appointment).where(or_(*day_terms))
+        if staff_id is not None:
+            query = query.where(Appointment.staff_id == staff_id)
+        if status is not None:
+            query = query.where(Appointment.status == status)
+        if level is not None:
+            query = query.where(Appointment.level == level)
+        if tramit_code is not None:
+            query = query.where(Appointment.tramit_code == tramit_code)
+        if pool is not None:
+            query = query.where(Appointment.pool.is_(pool))
+        rows = s.scalars(query.order_by(Appointment.start, Appointment.id)).all()
+        # Built directly (no per-row pydantic validation): this is the agenda's hot path.
+        return JSONResponse([to_json(a, zones[a.office_id]) for a in rows])
+
+
+def _load_scoped(session: Session, claims: AccessClaims, appointment_id: uuid.UUID) -> Appointment:
+    appt = session.get(Appointment, str(appointment_id))
+    scope = office_scope(claims)
+    # Out of scope answers exactly like missing, so ids of other offices are not revealed.
+    if appt is None or (scope is not None and appt.office_id not in scope):
+        raise ApiError(404, "not_found", _NOT_FOUND)
+    return appt
+
+
+def _zone_of(session: Session, office_id: int) -> ZoneInfo:
+    tz = session.scalar(select(Office.timezone).where(Office.id == office_id))
+    return zone(tz or "Europe/Madrid")
+
+
+@router.get("/appointments/{appointment_id}", response_model=AppointmentOut, responses={404: {}})
+def get_appointment(appointment_id: IdPath, claims: Caller, services: ServicesDep) -> dict[str, Any]:
+    with services.db.read() as s:
+        appt = _load_scoped(s, claims, appointment_id)
+        return to_json(appt, _zone_of(s, appt.office_id))
+
+
+def _stale(current: dict[str, Any]) -> ApiError:
+    return ApiError(
+        409, "stale_version", "Appointment was changed by someone else", extra={"current": current}
+    )
+
+
+@router.patch(
+    "/appointments/{appointment_id}", response_model=AppointmentOut, responses={404: {}, 409: {}, 422: {}}
+)
+def patch_appointment(
+    appointment_id: IdPath, body: AppointmentPatch, claims: Caller, services: ServicesDep
+) -> dict[str, Any]:
+    try:
+        with services.db.write() as s:
+            appt = _load_scoped(s, claims, appointment_id)
+            tz = _zone_of(s, appt.office_id)
+            if body.version != appt.version:
+                raise _stale(to_json(appt, tz))
+            changes = _apply(appt, body)
+            if not changes:
+                return to_json(appt, tz)
+            appt.updated_at = utcnow()
+            s.flush()  # the ORM's "WHERE version = old" UPDATE; StaleDataError if someone got there first
+            audit.append(
+                s,
+                "appointment.updated",
+                object_type="appointment",
+                object_id=appt.id,
+                actor_staff_id=claims.staff_id,
+                data={"changes": changes, "version": appt.version},
+            )
+            result = to_json(appt, tz)
+            office_id = appt.office_id
+    except StaleDataError:
+        with services.db.read() as s:
+            appt = _load_scoped(s, claims, appointment_id)
+            raise _stale(to_json(appt, _zone_of(s, appt.office_id))) from None
+    services.bus.publish("appointment.updated", office_id, {"appointment": result})
+    return result
+
+
+def _apply(appt: Appointment, body: AppointmentPatch) -> dict[str, list[Any]]:
+    """Validates and applies the patch; returns {field: [old, new]} of what actually changed."""
+    fields = body.model_fields_set
+    new_status = body.status if "status" in fields and body.status is not None else appt.status
+    reason = transition_error(appt.status, new_status)
+    if reason:
+        raise ApiError(422, "invalid_transition", reason, errors=[{"field": "status", "message": reason}])
+    changes: dict[str, list[Any]] = {}
+    if "outcome" in fields:
+        if body.outcome is not None and new_status != "completed":
+            msg = "An outcome is only allowed on a completed appointment"
+            raise ApiError(422, "validation_error", msg, errors=[{"field": "outcome", "message": msg}])
+        if body.outcome != appt.outcome:
+            changes["outcome"] = [appt.outcome, body.outcome]
+            appt.outcome = body.outcome
+    if new_status != appt.status:
+        changes["status"] = [appt.status, new_status]
+        appt.status = new_status
+    if "notes" in fields and body.notes is not None and body.notes != appt.notes:
+        # The audit keeps lengths, not the text: notes can hold personal data.
+        changes["notes"] = [len(appt.notes), len(body.notes)]
+        appt.notes = body.notes
+    return changes
