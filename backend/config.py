@@ -72,6 +72,8 @@ class Settings:
         if not url:
             url = f"sqlite:///{data_dir / 'videoatencio.db'}"
         secret = env.get(f"{ENV_PREFIX}JWT_SECRET", "")
+        if secret and len(secret.encode()) < 32:
+            raise ValueError(f"{ENV_PREFIX}JWT_SECRET must be at least 32 bytes (RFC 7518 §3.2 for HS256)")
         if not secret:
             db_file = sqlite_path(url)
             secret_dir = db_file.parent if db_file else data_dir
