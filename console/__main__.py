@@ -1,0 +1,7 @@
+"""`python -m console`: the agent console."""
+
+import sys
+
+from console.app import run
+
+sys.exit(run(sys.argv[1:]))

@@ -1,0 +1,354 @@
+"""Composition root: builds the application, its services and views, and wires them in one place.
+
+Nothing else instantiates services. Start-up imports only Qt, requests and our own modules; aiortc,
+av, numpy, sounddevice and mss are imported later by the screens that need them (BASELINES step 6).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from PyQt6.QtCore import QObject, QTimer, pyqtSignal
+from PyQt6.QtWidgets import QApplication
+
+from console import __version__, i18n, log, paths
+from console.domain.appointment import Appointment, Status
+from console.domain.staff import Office, Staff
+from console.i18n import _
+from console.models.agenda_table import AgendaTableModel
+from console.options import Options, parse
+from console.services.agenda import AgendaService, Conflict
+from console.services.connectivity import ConnectivityService
+from console.services.session import SessionService
+from console.services.tasks import drain, spawn
+from console.settings import Settings
+from console.sync.api import BackendApi
+from console.sync.credentials import CredentialStore
+from console.sync.events import EventStream, ServerEvent
+from console.sync.localdb import LocalDb
+from console.views.agenda import AgendaView
+from console.views.login import LoginView
+from console.views.main_window import MainWindow
+
+_T0 = time.perf_counter()
+
+
+def seconds_since_process_start() -> float:
+    """Wall time since the process was spawned (Linux /proc), else since this module was imported."""
+    try:
+        with open("/proc/self/stat") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+        return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.perf_counter() - _T0
+
+
+@dataclass
+class AppContext:
+    """Everything the console is made of, built once."""
+
+    settings: Settings
+    credentials: CredentialStore
+    db: LocalDb
+    api: BackendApi
+    session: SessionService
+    agenda: AgendaService
+    connectivity: ConnectivityService
+
+
+class Console(QObject):
+    """The running console: context, window and the wiring between them.
+
+    Signals:
+        agenda_shown: the agenda was shown for the first time (start-up benchmark, screenshots).
+        shutting_down: the console is quitting; every service's stop is connected to it.
+        quit_requested: the user closed the window.
+    """
+
+    agenda_shown = pyqtSignal()
+    shutting_down = pyqtSignal()
+    quit_requested = pyqtSignal()
+
+    def __init__(self, options: Options, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.options = options
+        log.init.debug("building context")
+        settings = Settings()
+        credentials = CredentialStore(memory_only=options.memory_credentials)
+        db = LocalDb(paths.local_db())
+        api = BackendApi()
+        self.ctx = AppContext(
+            settings=settings,
+            credentials=credentials,
+            db=db,
+            api=api,
+            session=SessionService(api, credentials, settings, db, self),
+            agenda=AgendaService(api, db, self),
+            connectivity=ConnectivityService(api, options.probe_interval, self),
+        )
+        self.events: EventStream | None = None
+        self._shown_once = False
+        self._stopped = False
+
+        log.init.debug("building window")
+        self.agenda_model = AgendaTableModel(self)
+        self.login_view = LoginView()
+        self.agenda_view = AgendaView(self.agenda_model)
+        self.window = MainWindow(self.login_view)
+        self.window.add_view(self.agenda_view, _("Agenda"))
+        self._connect_signals()
+
+    # -- wiring ---------------------------------------------------------------------------------
+    def _connect_signals(self) -> None:
+        ctx, window, agenda_view = self.ctx, self.window, self.agenda_view
+        self.login_view.login_requested.connect(self._on_login_requested)
+        ctx.session.store_checked.connect(self.login_view.set_secure_store)
+        ctx.session.login_failed.connect(self._on_login_failed)
+        ctx.session.logged_in.connect(self._on_logged_in)
+
+        agenda_view.day_requested.connect(lambda day: spawn(ctx.agenda.load_day(day)))
+        agenda_view.status_change_requested.connect(self._on_status_change_requested)
+        agenda_view.conflict_resolution_requested.connect(
+            lambda entry_id, keep: spawn(ctx.agenda.resolve_conflict(entry_id, keep))
+        )
+        ctx.agenda.day_loaded.connect(self._on_day_loaded)
+        ctx.agenda.appointment_changed.connect(self.agenda_model.update_appointment)
+        ctx.agenda.catalogue_loaded.connect(self.agenda_model.set_tramits)
+        ctx.agenda.sync_state_changed.connect(self._on_sync_state_changed)
+        ctx.agenda.conflicts_changed.connect(self._on_conflicts_changed)
+        ctx.agenda.failed.connect(lambda message: window.statusBar().showMessage(message, 10000))  # type: ignore[union-attr]
+        ctx.agenda.offline.connect(lambda: ctx.connectivity.report(False))
+        ctx.agenda.online.connect(lambda: ctx.connectivity.report(True))
+        ctx.connectivity.online_changed.connect(self._on_online_changed)
+        window.closing.connect(self.quit_requested)
+
+        # One shutting_down signal stops everything that runs on its own.
+        self.shutting_down.connect(self._stop_events)
+        self.shutting_down.connect(ctx.api.shutdown)
+        self.shutting_down.connect(ctx.credentials.shutdown)
+        self.shutting_down.connect(ctx.db.close)
+        self.shutting_down.connect(ctx.settings.sync)
+
+    # -- start ----------------------------------------------------------------------------------
+    async def start(self, server_url: str = "") -> None:
+        """Log in without a password when possible (demo, stored token, offline cache), else ask."""
+        ctx = self.ctx
+        await ctx.session.check_store()
+        server_url = server_url or self.options.server_url or ctx.settings.server_url
+        if self.options.demo:
+            self.login_view.prefill(server_url, self.options.demo_user)
+            if await ctx.session.login(server_url, self.options.demo_user, self.options.demo_password):
+                return
+        username = ctx.settings.username
+        self.login_view.prefill(server_url, username)
+        if await ctx.session.resume(server_url, username):
+            return
+        self.window.show_login()
+
+    def _on_login_requested(self, server_url: str, username: str, password: str) -> None:
+        self.login_view.set_busy(True)
+        spawn(self.ctx.session.login(server_url, username, password))
+
+    def _on_login_failed(self, message: str) -> None:
+        self.login_view.show_error(message)
+        self.window.show_login()
+
+    def _on_logged_in(self, staff: Staff, office: Office | None, online: bool) -> None:
+        ctx = self.ctx
+        self.login_view.set_busy(False)
+        self.login_view.password.clear()
+        ctx.agenda.set_scope(ctx.session.scope)
+        self.window.set_user(staff, office)
+        self.window.show_workspace()
+        ctx.connectivity.report(online)
+        spawn(self._after_login(online))
+
+    async def _after_login(self, online: bool) -> None:
+        ctx = self.ctx
+        await ctx.agenda.load_catalogue()
+        await ctx.agenda.load_day(self.options.day or date.today())
+        if online:
+            self._start_events()
+            await ctx.agenda.flush()
+
+    # -- events and connectivity ----------------------------------------------------------------
+    def _start_events(self) -> None:
+        if self.events is None:
+            self.events = EventStream(
+                self.ctx.api,
+                asyncio.get_running_loop(),
+                on_event=self._on_server_event,
+                on_connected=self.ctx.connectivity.report,
+                backoff=self.options.sse_backoff,
+            )
+        self.events.start()
+
+    def _stop_events(self) -> None:
+        if self.events is not None:
+            self.events.stop()
+
+    def _on_server_event(self, event: ServerEvent) -> None:
+        self.ctx.agenda.on_server_event(event)
+
+    def _on_online_changed(self, online: bool) -> None:
+        self.window.set_online(online)
+        if online and not self._stopped:
+            spawn(self._back_online())
+
+    async def _back_online(self) -> None:
+        """The backend answers again: authenticate if we started offline, replay, then reload."""
+        ctx = self.ctx
+        if ctx.session.staff is None:
+            return  # not logged in yet
+        if not ctx.session.authenticated and not await ctx.session.reauthenticate():
+            return
+        self._start_events()
+        await ctx.agenda.flush()
+        await ctx.agenda.load_day(ctx.agenda.day, use_cache=False)  # catch what we missed
+
+    # -- agenda -----------------------------------------------------------------------------------
+    def _on_day_loaded(self, day: date, appointments: list[Appointment], from_cache: bool) -> None:
+        self.agenda_model.set_appointments(appointments)
+        self.agenda_view.show_day(day, from_cache, offline=not self.ctx.connectivity.online)
+        if not self._shown_once:
+            self._shown_once = True
+            QTimer.singleShot(0, self._on_first_agenda_painted)
+
+    def _on_first_agenda_painted(self) -> None:
+        elapsed_ms = seconds_since_process_start() * 1000
+        # One machine-readable line for the start-up benchmark.
+        print(
+            f"videoatencio-console agenda_shown_ms={elapsed_ms:.0f} rows={self.agenda_model.rowCount()}",
+            file=sys.stderr,
+            flush=True,
+        )
+        self.agenda_shown.emit()
+
+    def _on_status_change_requested(self, appointment_id: str, status: str, outcome: str) -> None:
+        spawn(self.ctx.agenda.change_status(appointment_id, Status(status), outcome or None))
+
+    def _on_sync_state_changed(self, states: dict[str, str]) -> None:
+        self.agenda_model.set_sync_states(states)
+        pending = sum(1 for s in states.values() if s == "pending")
+        conflicts = sum(1 for s in states.values() if s == "conflict")
+        self.window.set_pending_count(pending, conflicts)
+
+    def _on_conflicts_changed(self, conflicts: list[Conflict]) -> None:
+        self.agenda_view.show_conflicts(list(conflicts))
+
+    # -- stop -----------------------------------------------------------------------------------
+    async def shutdown(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        log.init.info("shutting down")
+        self._stop_events()
+        await self.ctx.connectivity.shutdown()
+        await self.ctx.agenda.shutdown()
+        await drain()
+        await self.ctx.session.shutdown()
+        self.shutting_down.emit()
+        self.window.close()
+        self.window.deleteLater()
+
+
+def install_excepthook(console_ref: list[Console]) -> None:
+    """Log unexpected errors and show them instead of letting PyQt abort the process."""
+
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        log.ui.error("unexpected error:\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
+        if console_ref:
+            console_ref[0].window.show_error(_("Unexpected error: {error}").format(error=exc))
+
+    sys.excepthook = hook
+
+
+def build_qapplication(argv: list[str]) -> QApplication:
+    app = QApplication.instance() or QApplication(["videoatencio-console", *argv])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName(paths.ORG_NAME)
+    app.setApplicationName(paths.APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setQuitOnLastWindowClosed(False)  # quitting goes through Console.shutdown
+    from console.resources import stylesheet
+
+    app.setStyleSheet(stylesheet())
+    return app
+
+
+async def _main(app: QApplication, options: Options, console_ref: list[Console]) -> int:
+    loop = asyncio.get_running_loop()
+    quit_event = asyncio.Event()
+    server: Any = None
+    server_url = options.server_url
+    if options.demo:
+        from backend.embedded import start_embedded  # only the demo needs the backend
+
+        backend_dir = Path(tempfile.mkdtemp(prefix="videoatencio-demo-"))
+        server = await loop.run_in_executor(None, start_embedded, backend_dir / "backend", options.day)
+        server_url = server.url
+        log.init.info("embedded backend at %s (data in %s)", server_url, backend_dir)
+    try:
+        console = Console(options)
+        console_ref.append(console)
+        console.quit_requested.connect(quit_event.set)
+        app.aboutToQuit.connect(quit_event.set)
+        if options.screenshot is not None:
+            console.agenda_shown.connect(lambda: _take_screenshot(console, options.screenshot, quit_event))
+        if options.quit_after is not None:
+            QTimer.singleShot(int(options.quit_after * 1000), quit_event.set)
+        console.window.show()
+        await console.start(server_url)
+        await quit_event.wait()
+        await console.shutdown()
+    finally:
+        if server is not None:
+            await loop.run_in_executor(None, server.stop)
+    return 0
+
+
+def _take_screenshot(console: Console, path: Path | None, quit_event: asyncio.Event) -> None:
+    def grab() -> None:
+        assert path is not None
+        ok = console.window.grab().save(str(path), "PNG")
+        log.init.info("screenshot %s %s", path, "saved" if ok else "FAILED")
+        quit_event.set()
+
+    QTimer.singleShot(300, grab)  # let the view lay out and paint once more
+
+
+def run(argv: list[str]) -> int:
+    import qasync
+
+    options = parse(argv)
+    log.setup()
+    if options.demo:
+        # A demo must not leave throwaway sessions in the real keyring or cache.
+        options.memory_credentials = True
+        if options.data_dir is None:
+            options.data_dir = Path(tempfile.mkdtemp(prefix="videoatencio-console-"))
+    if options.data_dir is not None:
+        paths.set_base_dir(options.data_dir)
+    lang = options.lang or "ca"
+    i18n.install(lang)
+    app = build_qapplication([])
+    i18n.install_qt(app, lang)
+    console_ref: list[Console] = []
+    install_excepthook(console_ref)
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        return runner.run(_main(app, options, console_ref))

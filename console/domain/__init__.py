@@ -1,0 +1,1 @@
+"""Plain domain values (dataclasses and enums). No Qt, requests or keyring here."""

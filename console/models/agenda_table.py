@@ -1,0 +1,268 @@
+"""The agenda as a table model over `list[Appointment]`, plus its sort/filter proxy."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from PyQt6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PyQt6.QtGui import QColor, QFont
+
+from console import i18n
+from console.domain.appointment import Appointment
+from console.domain.catalogue import Tramit
+from console.i18n import N_, _
+from console.labels import language_name, level_name, status_name
+
+AppointmentRole = Qt.ItemDataRole.UserRole + 1  # the Appointment dataclass
+SyncStateRole = Qt.ItemDataRole.UserRole + 2  # "pending" | "conflict" | None
+SortRole = Qt.ItemDataRole.UserRole + 3  # a key that sorts naturally (time as a datetime)
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class Column(enum.IntEnum):
+    TIME = 0
+    CITIZEN = 1
+    TRAMIT = 2
+    LEVEL = 3
+    LANGUAGE = 4
+    STATUS = 5
+
+
+HEADERS = {
+    Column.TIME: N_("Time"),
+    Column.CITIZEN: N_("Citizen"),
+    Column.TRAMIT: N_("Procedure"),
+    Column.LEVEL: N_("Level"),
+    Column.LANGUAGE: N_("Language"),
+    Column.STATUS: N_("Status"),
+}
+
+# (background, text) per status: waiting stands out, finished ones recede.
+STATUS_COLOURS = {
+    "scheduled": ("#eceff1", "#37474f"),
+    "confirmed": ("#e3f2fd", "#0d47a1"),
+    "waiting": ("#ffe8a3", "#5d4100"),
+    "in_call": ("#d4f4dc", "#1b5e20"),
+    "completed": ("#f1f1f1", "#616161"),
+    "no_show": ("#fde0de", "#8e1b13"),
+    "cancelled": ("#f1f1f1", "#8a8a8a"),
+}
+PENDING_COLOURS = ("#fff4e0", "#8a5300")
+CONFLICT_COLOURS = ("#ffd9d6", "#a11a0f")
+
+
+class AgendaTableModel(QAbstractTableModel):
+    """One row per appointment, in start order."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Appointment] = []
+        self._sync: dict[str, str] = {}
+        self._tramits: dict[str, Tramit] = {}
+
+    # -- Qt interface ---------------------------------------------------------------------------
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt override
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt override
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(Column):
+            return _(HEADERS[Column(section)])
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        appointment = self._rows[index.row()]
+        column = Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(appointment, column)
+        if role == AppointmentRole:
+            return appointment
+        if role == SyncStateRole:
+            return self._sync.get(appointment.id)
+        if role == SortRole:
+            return self._sort_key(appointment, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(appointment, column)
+        if (
+            role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole)
+            and column == Column.STATUS
+        ):
+            colours = self._colours(appointment)
+            return QColor(colours[0] if role == Qt.ItemDataRole.BackgroundRole else colours[1])
+        if role == Qt.ItemDataRole.ForegroundRole and appointment.status.terminal:
+            return QColor("#757575")
+        if role == Qt.ItemDataRole.FontRole and column == Column.STATUS and appointment.status == "waiting":
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.TIME, Column.LANGUAGE):
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+    # -- content --------------------------------------------------------------------------------
+    def _display(self, a: Appointment, column: Column) -> str:
+        if column == Column.TIME:
+            return a.start.strftime("%H:%M")
+        if column == Column.CITIZEN:
+            return a.citizen_name
+        if column == Column.TRAMIT:
+            return self.tramit_name(a.tramit_code)
+        if column == Column.LEVEL:
+            return level_name(a.level)
+        if column == Column.LANGUAGE:
+            return a.language.upper()
+        state = self._sync.get(a.id)
+        text = status_name(a.status)
+        if state == "pending":
+            return f"{text} ⟳"
+        if state == "conflict":
+            return f"{text} ⚠"
+        return text
+
+    def _sort_key(self, a: Appointment, column: Column) -> Any:
+        if column == Column.TIME:
+            return a.start.timestamp()
+        return self._display(a, column).casefold()
+
+    def _tooltip(self, a: Appointment, column: Column) -> str | None:
+        state = self._sync.get(a.id)
+        if column == Column.STATUS and state == "pending":
+            return _("Pending sync: saved here, will be sent when the server is back.")
+        if column == Column.STATUS and state == "conflict":
+            return _("Conflict: someone else changed this appointment. Open it to decide.")
+        if column == Column.LANGUAGE:
+            return language_name(a.language)
+        if column in (Column.CITIZEN, Column.TRAMIT):
+            return self._display(a, column)  # long names are elided in the cell
+        return None
+
+    def _colours(self, a: Appointment) -> tuple[str, str]:
+        state = self._sync.get(a.id)
+        if state == "conflict":
+            return CONFLICT_COLOURS
+        if state == "pending":
+            return PENDING_COLOURS
+        return STATUS_COLOURS.get(a.status, ("#ffffff", "#000000"))
+
+    def tramit_name(self, code: str) -> str:
+        tramit = self._tramits.get(code)
+        return tramit.name(i18n.language()) if tramit is not None else code
+
+    # -- updates --------------------------------------------------------------------------------
+    def set_appointments(self, appointments: list[Appointment]) -> None:
+        self.beginResetModel()
+        self._rows = list(appointments)
+        self.endResetModel()
+
+    def set_tramits(self, tramits: dict[str, Tramit]) -> None:
+        self._tramits = dict(tramits)
+        self._changed_column(Column.TRAMIT)
+
+    def set_sync_states(self, states: dict[str, str]) -> None:
+        changed = {i for i in set(self._sync) | set(states) if self._sync.get(i) != states.get(i)}
+        self._sync = dict(states)
+        for row, a in enumerate(self._rows):
+            if a.id in changed:
+                self._changed_row(row)
+
+    def update_appointment(self, appointment: Appointment) -> None:
+        """Replace the row of this appointment (rows stay in start order)."""
+        for row, a in enumerate(self._rows):
+            if a.id == appointment.id:
+                if a.start != appointment.start:
+                    break  # moved in time: re-insert in order
+                self._rows[row] = appointment
+                self._changed_row(row)
+                return
+        else:
+            row = None
+        if row is not None:
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._rows[row]
+            self.endRemoveRows()
+        at = next(
+            (i for i, a in enumerate(self._rows) if (a.start, a.id) > (appointment.start, appointment.id)),
+            len(self._rows),
+        )
+        self.beginInsertRows(QModelIndex(), at, at)
+        self._rows.insert(at, appointment)
+        self.endInsertRows()
+
+    def appointment_at(self, row: int) -> Appointment:
+        return self._rows[row]
+
+    def row_of(self, appointment_id: str) -> int | None:
+        return next((i for i, a in enumerate(self._rows) if a.id == appointment_id), None)
+
+    def _changed_row(self, row: int) -> None:
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
+
+    def _changed_column(self, column: Column) -> None:
+        if self._rows:
+            self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
+
+
+class AgendaFilterProxy(QSortFilterProxyModel):
+    """Filters by free text (citizen, procedure, phone, e-mail), status and level; sorts by SortRole."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._status: str | None = None
+        self._level: str | None = None
+        self.setSortRole(SortRole)
+        self.setDynamicSortFilter(True)
+
+    def set_text(self, text: str) -> None:
+        self.beginFilterChange()
+        self._text = text.strip().casefold()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def set_status(self, status: str | None) -> None:
+        self.beginFilterChange()
+        self._status = status or None
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def set_level(self, level: str | None) -> None:
+        self.beginFilterChange()
+        self._level = level or None
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
+        model = self.sourceModel()
+        if model is None:
+            return True
+        parent = QModelIndex(source_parent)
+        a = model.index(source_row, 0, parent).data(AppointmentRole)
+        if not isinstance(a, Appointment):
+            return True
+        if self._status is not None and a.status != self._status:
+            return False
+        if self._level is not None and a.level != self._level:
+            return False
+        if self._text:
+            tramit = model.index(source_row, Column.TRAMIT, parent).data()
+            haystack = " ".join((a.citizen_name, str(tramit), a.citizen_phone, a.citizen_email)).casefold()
+            return self._text in haystack
+        return True

@@ -1,0 +1,1 @@
+"""Talking to the backend: requests client, keyring, SSE reader, offline cache and outbox."""

@@ -1,0 +1,167 @@
+"""The detail pane of the agenda: every field of one appointment and the status actions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.domain.appointment import Appointment, Status, allowed_transitions
+from console.i18n import _
+from console.labels import OUTCOME_NAMES, language_name, level_name, outcome_name, status_action, status_name
+
+
+def _plain_label(parent: QWidget) -> QLabel:
+    # Citizen text can contain markup ("<b>…</b>" in a name): always shown as plain text.
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class AppointmentDetail(QFrame):
+    """Signals:
+    status_change_requested: args: appointment id, new status, outcome ("" unless completing)
+    """
+
+    status_change_requested = pyqtSignal(str, str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("detailPane")
+        self._appointment: Appointment | None = None
+        self._tramit_name = ""
+
+        self.title = _plain_label(self)
+        self.title.setObjectName("detailTitle")
+        self.placeholder = QLabel(_("Select an appointment to see its details."), self)
+        self.placeholder.setObjectName("emptyState")
+        self.placeholder.setWordWrap(True)
+
+        self.fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        for key, label in (
+            ("time", _("Time")),
+            ("tramit", _("Procedure")),
+            ("level", _("Level")),
+            ("language", _("Language")),
+            ("phone", _("Phone")),
+            ("email", _("E-mail")),
+            ("status", _("Status")),
+            ("outcome", _("Outcome")),
+            ("notes", _("Notes")),
+        ):
+            value = _plain_label(self)
+            value.setObjectName(f"detail_{key}")
+            self.fields[key] = value
+            form.addRow(label, value)
+
+        self.sync_note = _plain_label(self)
+        self.sync_note.setObjectName("syncNote")
+        self.sync_note.hide()
+
+        self.actions_title = QLabel(_("Change status"), self)
+        self.actions_title.setObjectName("sectionTitle")
+        self.actions_box = QHBoxLayout()
+        self.actions_box.setSpacing(6)
+        self.action_buttons: dict[str, QPushButton] = {}
+
+        self.outcome = QComboBox(self)
+        for code in OUTCOME_NAMES:
+            self.outcome.addItem(outcome_name(code), code)
+        self.outcome_row = QWidget(self)
+        outcome_layout = QHBoxLayout(self.outcome_row)
+        outcome_layout.setContentsMargins(0, 0, 0, 0)
+        outcome_layout.addWidget(QLabel(_("Outcome when completing"), self.outcome_row))
+        outcome_layout.addWidget(self.outcome, 1)
+
+        self.body = QWidget(self)
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.title)
+        body.addLayout(form)
+        body.addWidget(self.sync_note)
+        body.addSpacing(8)
+        body.addWidget(self.actions_title)
+        body.addWidget(self.outcome_row)
+        body.addLayout(self.actions_box)
+        body.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 16, 16)
+        layout.addWidget(self.placeholder)
+        layout.addWidget(self.body)
+        self.show_appointment(None)
+
+    @property
+    def appointment(self) -> Appointment | None:
+        return self._appointment
+
+    def show_appointment(
+        self, appointment: Appointment | None, tramit_name: str = "", sync_state: str | None = None
+    ) -> None:
+        self._appointment = appointment
+        self.placeholder.setVisible(appointment is None)
+        self.body.setVisible(appointment is not None)
+        if appointment is None:
+            return
+        a = appointment
+        end_text = (a.start + timedelta(minutes=a.duration_min)).strftime("%H:%M")
+        self.title.setText(a.citizen_name)
+        values = {
+            "time": f"{a.start.strftime('%H:%M')}–{end_text} ({a.duration_min} min)",
+            "tramit": tramit_name or a.tramit_code,
+            "level": level_name(a.level),
+            "language": language_name(a.language),
+            "phone": a.citizen_phone or "—",
+            "email": a.citizen_email or "—",
+            "status": status_name(a.status),
+            "outcome": outcome_name(a.outcome) if a.outcome else "—",
+            "notes": a.notes or "—",
+        }
+        for key, text in values.items():
+            self.fields[key].setText(text)
+        if sync_state == "pending":
+            self.sync_note.setText(
+                _("Pending sync: this change is saved here and will be sent when the server is back.")
+            )
+        elif sync_state == "conflict":
+            self.sync_note.setText(
+                _("Conflict: someone else changed this appointment. See the banner above.")
+            )
+        self.sync_note.setVisible(sync_state in ("pending", "conflict"))
+        self._rebuild_actions(a)
+
+    def _rebuild_actions(self, a: Appointment) -> None:
+        for button in self.action_buttons.values():
+            self.actions_box.removeWidget(button)
+            button.deleteLater()
+        self.action_buttons = {}
+        targets = allowed_transitions(a.status)
+        for status in targets:
+            button = QPushButton(status_action(status), self.body)
+            button.setObjectName(f"action_{status}")
+            button.setProperty("status", str(status))
+            button.clicked.connect(lambda _checked=False, s=status: self._on_action_clicked(s))
+            self.actions_box.addWidget(button)
+            self.action_buttons[str(status)] = button
+        self.actions_title.setVisible(bool(targets))
+        self.outcome_row.setVisible(Status.COMPLETED in targets)
+
+    def _on_action_clicked(self, status: Status) -> None:
+        if self._appointment is None:
+            return
+        outcome = str(self.outcome.currentData()) if status == Status.COMPLETED else ""
+        self.status_change_requested.emit(self._appointment.id, str(status), outcome)
