@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from backend import __version__
+from backend.citizen.install import install as install_citizen
 from backend.config import Settings
 from backend.db import Database
 from backend.deps import Services
@@ -55,4 +56,6 @@ def create_app(settings: Settings, *, db: Database | None = None, bus: EventBus 
     )
     for module in (health, auth, offices, tramits, appointments, events):
         app.include_router(module.router, prefix=API_PREFIX)
+    # Citizen join/PIN/waiting room/signalling/documents routes and the citizen page (/c/{token}).
+    install_citizen(app, services, API_PREFIX)
     return app
