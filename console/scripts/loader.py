@@ -76,6 +76,7 @@ class ScriptError(ValueError):
 class OverlayItem:
     item: ScriptItem
     replaces: str | None
+    before: tuple[str, ...]  # put it before the first of these the level's script has; else at the end
     line: int
 
 
@@ -472,16 +473,28 @@ def parse_tramit_overlay(path: Path) -> TramitOverlay:
     version = f.integer(root, "version", 1, 1_000_000)
     entries: list[OverlayItem] = []
     seen: dict[str, int] = {}
-    # Overlay items carry one extra key, `replaces`; take it out before the common item checks.
+    # Overlay items carry two extra keys (`replaces`, `before`); take them out before the common checks.
     raw_items = data.get("items")
-    replaces: list[object] = []
+    extras: list[dict[str, object]] = []
     if isinstance(raw_items, list):
-        replaces = [entry.pop("replaces", None) if isinstance(entry, dict) else None for entry in raw_items]
+        for entry in raw_items:
+            taken = {}
+            if isinstance(entry, dict):
+                taken = {key: entry.pop(key) for key in ("replaces", "before") if key in entry}
+            extras.append(taken)
     for index, (item, node) in enumerate(_parse_items(f, root, "work", "items", seen)):
-        target = replaces[index]
+        target = extras[index].get("replaces")
         if target is not None and (not isinstance(target, str) or not target.startswith("work.")):
             f.fail(f.line(node, "replaces"), f"{node.where}: 'replaces' must name a work item ('work.…')")
-        entries.append(OverlayItem(item, target, f.line(node, "replaces", "id")))
+        before = extras[index].get("before", [])
+        before = [before] if isinstance(before, str) else before
+        if not isinstance(before, list) or not all(
+            isinstance(b, str) and b.startswith("work.") for b in before
+        ):
+            f.fail(f.line(node, "before"), f"{node.where}: 'before' must name work items ('work.…')")
+        if target is not None and before:
+            f.fail(f.line(node, "before"), f"{node.where}: an item that replaces another keeps its place")
+        entries.append(OverlayItem(item, target, tuple(before), f.line(node, "replaces", "before", "id")))
     return TramitOverlay(code, version, path, tuple(entries))
 
 
@@ -510,6 +523,16 @@ def compose(base: CallScript, overlay: TramitOverlay) -> CallScript:
                     )
                 ids.discard(entry.replaces)
                 work[index] = entry.item
+            elif entry.before:
+                positions = [i for target in entry.before for i, item in enumerate(work) if item.id == target]
+                if not positions:
+                    raise ScriptError(
+                        overlay.path,
+                        entry.line,
+                        f"before = {list(entry.before)}: the {level.value} script's work section has none "
+                        "of these (limit the item with when.attention_level)",
+                    )
+                work.insert(positions[0], entry.item)
             else:
                 work.append(entry.item)
             if entry.item.id in ids:
