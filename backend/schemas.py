@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 MAX_INT = 2**31 - 1  # fits INTEGER on both SQLite and PostgreSQL
 
@@ -15,17 +15,41 @@ Status = Literal["scheduled", "confirmed", "waiting", "in_call", "completed", "n
 Outcome = Literal["resolved", "pending_documents", "referred", "unresolved"]
 
 
+def _iso_day(value: object) -> object:
+    # pydantic alone would read "0" or "1700000000" as a Unix time; a day is only ever YYYY-MM-DD.
+    if isinstance(value, str) and (len(value) != 10 or value[4] != "-" or value[7] != "-"):
+        raise ValueError("expected a day as YYYY-MM-DD")
+    return value
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day)]
+
+
+def _clean_text(value: str) -> str:
+    # PostgreSQL refuses NUL in text and no database can store a lone surrogate: a 422, not a 500.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode text") from exc
+    return value
+
+
+Text = Annotated[str, AfterValidator(_clean_text)]
+
+
 class StrictInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=4000)
 
 
 class LoginIn(StrictInput):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=1024)
+    username: Text = Field(min_length=1, max_length=64)
+    password: Text = Field(min_length=1, max_length=1024)
 
 
 class RefreshIn(StrictInput):
-    refresh_token: str = Field(min_length=1, max_length=512)
+    refresh_token: Text = Field(min_length=1, max_length=512)
 
 
 class StaffOut(BaseModel):
@@ -96,7 +120,7 @@ class AppointmentPatch(StrictInput):
     version: int = Field(ge=1, le=MAX_INT)
     status: Status | None = None
     outcome: Outcome | None = None
-    notes: str | None = Field(default=None, max_length=4000)
+    notes: Text | None = Field(default=None, max_length=4000)
 
 
 class HealthOut(BaseModel):

@@ -19,7 +19,7 @@ from backend.appointments import to_json, transition_error
 from backend.deps import Caller, ServicesDep, office_scope
 from backend.errors import ApiError
 from backend.models import Appointment, Office, utcnow
-from backend.schemas import MAX_INT, AppointmentOut, AppointmentPatch, Level, Status
+from backend.schemas import MAX_INT, AppointmentOut, AppointmentPatch, IsoDay, Level, Status, Text
 from backend.security import AccessClaims
 
 router = APIRouter(tags=["appointments"])
@@ -49,13 +49,13 @@ def list_appointments(
     services: ServicesDep,
     *,
     day: Annotated[
-        date | None, Query(description="YYYY-MM-DD in the office time zone; default today")
+        IsoDay | None, Query(description="YYYY-MM-DD in the office time zone; default today")
     ] = None,
     office_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
     staff_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
     status: Status | None = None,
     level: Level | None = None,
-    tramit_code: Annotated[str | None, Query(min_length=1, max_length=80)] = None,
+    tramit_code: Annotated[Text | None, Query(min_length=1, max_length=80)] = None,
     pool: bool | None = None,
 ) -> JSONResponse:
     scope = office_scope(claims)

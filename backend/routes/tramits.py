@@ -8,7 +8,7 @@ from sqlalchemy import select
 from backend.deps import Caller, ServicesDep
 from backend.errors import ApiError
 from backend.models import Tramit
-from backend.schemas import TramitOut
+from backend.schemas import Text, TramitOut
 
 router = APIRouter(tags=["tramits"])
 
@@ -34,7 +34,7 @@ def list_tramits(_claims: Caller, services: ServicesDep) -> list[dict[str, Any]]
 
 @router.get("/tramits/{code}", response_model=TramitOut, responses={404: {}})
 def get_tramit(
-    code: Annotated[str, Path(min_length=1, max_length=80)], _claims: Caller, services: ServicesDep
+    code: Annotated[Text, Path(min_length=1, max_length=80)], _claims: Caller, services: ServicesDep
 ) -> dict[str, Any]:
     with services.db.read() as s:
         tramit = s.get(Tramit, code)
