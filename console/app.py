@@ -133,6 +133,7 @@ class Console(QObject):
         ctx.agenda.online.connect(lambda: ctx.connectivity.report(True))
         ctx.connectivity.online_changed.connect(self._on_online_changed)
         window.closing.connect(self.quit_requested)
+        window.retry_requested.connect(self._on_retry_requested)
 
         # One shutting_down signal stops everything that runs on its own.
         self.shutting_down.connect(self._stop_events)
@@ -202,6 +203,11 @@ class Console(QObject):
     def _on_server_event(self, event: ServerEvent) -> None:
         self.ctx.agenda.on_server_event(event)
 
+    def _on_retry_requested(self) -> None:
+        if self.events is not None:
+            self.events.reconnect_now()
+        spawn(self.ctx.connectivity.probe_now())
+
     def _on_online_changed(self, online: bool) -> None:
         self.window.set_online(online)
         if online and not self._stopped:
@@ -215,6 +221,8 @@ class Console(QObject):
         if not ctx.session.authenticated and not await ctx.session.reauthenticate():
             return
         self._start_events()
+        if self.events is not None:
+            self.events.reconnect_now()
         await ctx.agenda.flush()
         await ctx.agenda.load_day(ctx.agenda.day, use_cache=False)  # catch what we missed
 

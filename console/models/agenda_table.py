@@ -209,6 +209,9 @@ class AgendaTableModel(QAbstractTableModel):
         self._rows.insert(at, appointment)
         self.endInsertRows()
 
+    def appointments(self) -> list[Appointment]:
+        return list(self._rows)
+
     def appointment_at(self, row: int) -> Appointment:
         return self._rows[row]
 

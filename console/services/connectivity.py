@@ -42,6 +42,16 @@ class ConnectivityService(QObject):
             self._ensure_probe()
         self.online_changed.emit(online)
 
+    async def probe_now(self) -> bool:
+        """One health check right away ("Retry now")."""
+        try:
+            await self._api.health()
+        except (Offline, ApiError):
+            self.report(False)
+            return False
+        self.report(True)
+        return True
+
     def _ensure_probe(self) -> None:
         if self._probe_task is None or self._probe_task.done():
             self._probe_task = asyncio.ensure_future(self._probe_loop())

@@ -80,10 +80,12 @@ class EventStream:
         self._on_connected = on_connected
         self._backoff_first, self._backoff_cap = backoff
         self._stop = threading.Event()
+        self._wake = threading.Event()  # cuts a backoff wait short (stop, or "retry now")
         self._lock = threading.Lock()
         self._response: requests.Response | None = None
         self._thread: threading.Thread | None = None
         self.last_event_id: str | None = None
+        self.connected = False  # written by the reader thread only
 
     @property
     def running(self) -> bool:
@@ -93,11 +95,17 @@ class EventStream:
         if self.running:
             return
         self._stop.clear()
+        self._wake.clear()
         self._thread = threading.Thread(target=self._run, name="sse-reader", daemon=True)
         self._thread.start()
 
+    def reconnect_now(self) -> None:
+        """Skip the rest of the current backoff wait (the backend is known to be back)."""
+        self._wake.set()
+
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        self._wake.set()
         with self._lock:
             response = self._response
         if response is not None:
@@ -125,7 +133,7 @@ class EventStream:
                         if event.type == "hello":
                             delay = self._backoff_first
                             if not connected:
-                                connected = True
+                                connected = self.connected = True
                                 self._post(self._on_connected, True)
                         self._post(self._on_event, event)
                 except (
@@ -139,11 +147,13 @@ class EventStream:
                     if not self._stop.is_set():
                         log.sync.info("event stream lost: %s", exc)
                 if connected:
-                    connected = False
+                    connected = self.connected = False
                     self._post(self._on_connected, False)
                 elif not self._stop.is_set():
                     self._post(self._on_connected, False)
-                if self._stop.wait(delay):
+                self._wake.wait(delay)
+                self._wake.clear()
+                if self._stop.is_set():
                     break
                 delay = min(delay * 2, self._backoff_cap)
         finally:

@@ -285,7 +285,10 @@ class AgendaView(QWidget):
         if kept is not None and self.select_appointment(kept):
             return
         self._selected_id = None
-        self._refresh_detail()
+        # Nothing was selected: open the first appointment that still needs something done.
+        upcoming = next((a for a in self.model.appointments() if not a.status.terminal), None)
+        if upcoming is None or not self.select_appointment(upcoming.id):
+            self._refresh_detail()
 
     def select_appointment(self, appointment_id: str) -> bool:
         row = self.model.row_of(appointment_id)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QCloseEvent
-from PyQt6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QTabWidget, QWidget
+from PyQt6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QWidget,
+)
 
 from console.domain.staff import Office, Staff
 from console.i18n import _, ngettext
@@ -19,6 +27,7 @@ class MainWindow(QMainWindow):
     """
 
     closing = pyqtSignal()
+    retry_requested = pyqtSignal()
 
     def __init__(self, login: LoginView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,6 +48,11 @@ class MainWindow(QMainWindow):
         bar.setSizeGripEnabled(False)
         self.connection = QLabel(self)
         self.connection.setObjectName("connection")
+        self.retry = QPushButton(_("Retry now"), self)
+        self.retry.setObjectName("retryButton")
+        self.retry.setFlat(True)
+        self.retry.hide()
+        self.retry.clicked.connect(self.retry_requested)
         self.pending = QLabel(self)
         self.pending.setObjectName("pendingCount")
         self.pending.hide()
@@ -46,6 +60,7 @@ class MainWindow(QMainWindow):
         self.user.setObjectName("userLabel")
         self.user.setTextFormat(Qt.TextFormat.PlainText)
         bar.addWidget(self.connection)
+        bar.addWidget(self.retry)
         bar.addWidget(self.pending)
         bar.addPermanentWidget(self.user)
         self.set_online(None)
@@ -68,6 +83,7 @@ class MainWindow(QMainWindow):
         else:
             text, state = _("Offline: working from the saved copy"), "offline"
         self.connection.setText(f"●  {text}")
+        self.retry.setVisible(online is False)
         self.connection.setProperty("state", state)
         style = self.connection.style()
         if style is not None:  # re-evaluate the [state=…] selectors of the style sheet

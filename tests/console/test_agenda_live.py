@@ -1,0 +1,118 @@
+"""The agenda against the real backend process: seeded day, status changes, server push."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PyQt6.QtCore import Qt
+
+from console.labels import status_name
+from console.models.agenda_table import AppointmentRole, Column, SyncStateRole
+from tests.console.conftest import client_for
+
+
+def rows(console) -> list:
+    model = console.agenda_model
+    return [model.index(r, 0).data(AppointmentRole) for r in range(model.rowCount())]
+
+
+def first_with_status(console, status: str):
+    return next(a for a in rows(console) if a.status == status)
+
+
+def test_agenda_shows_the_seeded_day(backend_server, consoles):
+    console = consoles.start(backend_server.url)
+    consoles.login(console)
+    server = client_for(backend_server).day(backend_server.day.isoformat())
+    model, view = console.agenda_model, console.agenda_view
+    assert model.rowCount() == len(server) > 5
+    assert model.columnCount() == 6
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in Column] == [
+        "Time",
+        "Citizen",
+        "Procedure",
+        "Level",
+        "Language",
+        "Status",
+    ]
+    for row, item in enumerate(server):
+        assert model.index(row, Column.TIME).data() == datetime.fromisoformat(item["start"]).strftime("%H:%M")
+        assert model.index(row, Column.CITIZEN).data() == item["citizen_name"]
+        assert model.index(row, Column.STATUS).data() == status_name(item["status"])
+        assert model.index(row, Column.LANGUAGE).data() == item["language"].upper()
+    # Procedure names come from the catalogue, in the UI language (Catalan by default).
+    assert model.index(0, Column.TRAMIT).data() != server[0]["tramit_code"]
+    assert view.day == backend_server.day
+    assert view.proxy.rowCount() == len(server)
+    assert view.table_stack.currentWidget() is view.table
+    assert console.window.connection.property("state") == "online"
+    # A detail pane shows the selected appointment; citizen text is plain text.
+    assert view.detail.appointment is not None
+    assert view.detail.title.textFormat() == Qt.TextFormat.PlainText
+    # Filters: a citizen's name, then a status that nobody has.
+    view.search.setText(server[0]["citizen_name"])
+    assert 1 <= view.proxy.rowCount() < len(server)
+    view.search.clear()
+    view.status_filter.setCurrentIndex(view.status_filter.findData("in_call"))
+    if not any(i["status"] == "in_call" for i in server):
+        assert view.table_stack.currentWidget() is view.empty
+
+
+def test_day_navigation_shows_an_empty_day(backend_server, consoles, qtbot, until):
+    console = consoles.start(backend_server.url)
+    consoles.login(console)
+    view = console.agenda_view
+    qtbot.mouseClick(view.next_day, Qt.MouseButton.LeftButton)
+    until(lambda: view.day > backend_server.day, what="next day")
+    server = client_for(backend_server).day(view.day.isoformat())
+    until(lambda: console.agenda_model.rowCount() == len(server), what="next day's rows")
+    if not server:
+        assert view.table_stack.currentWidget() is view.empty
+    qtbot.mouseClick(view.prev_day, Qt.MouseButton.LeftButton)
+    until(lambda: view.day == backend_server.day and console.agenda_model.rowCount() > 0, what="back")
+
+
+def test_status_changes_round_trip_with_versions(fresh_backend, consoles, qtbot, until):
+    console = consoles.start(fresh_backend.url)
+    consoles.login(console)
+    other = client_for(fresh_backend)
+    view = console.agenda_view
+    appt = first_with_status(console, "confirmed")
+    assert view.select_appointment(appt.id)
+    buttons = view.detail.action_buttons
+    assert set(buttons) == {"waiting", "scheduled", "no_show", "cancelled"}  # only allowed transitions
+
+    expected_version = appt.version
+    for status in ("waiting", "in_call", "completed"):
+        if status == "completed":
+            view.detail.outcome.setCurrentIndex(view.detail.outcome.findData("referred"))
+        qtbot.mouseClick(view.detail.action_buttons[status], Qt.MouseButton.LeftButton)
+        expected_version += 1
+        until(lambda s=status: other.get(appt.id)["status"] == s, what=f"server has {status}")
+        server = other.get(appt.id)
+        assert server["version"] == expected_version
+        row = console.agenda_model.row_of(appt.id)
+        until(
+            lambda r=row, v=expected_version: (
+                console.agenda_model.index(r, 0).data(AppointmentRole).version == v
+                and console.agenda_model.index(r, 0).data(SyncStateRole) is None
+            ),
+            what="view caught up",
+        )
+    assert other.get(appt.id)["outcome"] == "referred"
+    assert view.detail.action_buttons == {}  # completed is terminal: nothing more to offer
+
+
+def test_a_change_by_another_client_reaches_the_view(fresh_backend, consoles, until):
+    console = consoles.start(fresh_backend.url)
+    consoles.login(console)
+    until(lambda: console.events is not None and console.events.connected, what="event stream")
+    appt = first_with_status(console, "confirmed")
+    other = client_for(fresh_backend)
+    other.patch(appt.id, version=appt.version, status="cancelled")
+    row = console.agenda_model.row_of(appt.id)
+    until(
+        lambda: console.agenda_model.index(row, Column.STATUS).data() == status_name("cancelled"),
+        what="pushed change shown",
+    )
+    assert console.agenda_model.index(row, 0).data(AppointmentRole).version == appt.version + 1

@@ -1,0 +1,64 @@
+"""Login, the refresh token in the keyring, and what happens when there is no secure store."""
+
+from __future__ import annotations
+
+import keyring
+import keyring.backends.fail
+import keyring.backends.null
+import pytest
+from PyQt6.QtCore import Qt
+
+from console.sync.credentials import SERVICE
+
+
+def account(server) -> tuple[str, str]:
+    return (SERVICE, f"marta@{server.url}")
+
+
+def test_login_stores_refresh_token_and_next_start_needs_no_password(
+    backend_server, consoles, memory_keyring
+):
+    first = consoles.start(backend_server.url)
+    assert first.window.stack.currentWidget() is first.login_view
+    assert first.login_view.store_notice.isHidden()  # the in-memory test keyring counts as secure
+    consoles.login(first)
+    token = memory_keyring.store[account(backend_server)]
+    assert token
+    assert "Marta" in first.window.user.text() and "GIR" in first.window.user.text()
+    consoles.stop(first)
+
+    second = consoles.start(backend_server.url)  # no password typed
+    assert second.window.stack.currentWidget() is second.window.workspace
+    assert second.ctx.session.authenticated
+    # Refresh tokens rotate: the new one replaced the old in the keyring.
+    assert memory_keyring.store[account(backend_server)] not in ("", token)
+
+
+def test_wrong_password_is_reported_in_the_login_view(backend_server, consoles, qtbot, until, memory_keyring):
+    console = consoles.start(backend_server.url)
+    view = console.login_view
+    view.username.setText("marta")
+    view.password.setText("wrong")
+    qtbot.mouseClick(view.submit, Qt.MouseButton.LeftButton)
+    until(lambda: not view.message.isHidden(), what="error message")
+    assert "password" in view.message.text().lower()
+    assert view.submit.isEnabled()
+    assert memory_keyring.store == {}
+
+
+@pytest.mark.parametrize("backend", [keyring.backends.fail.Keyring, keyring.backends.null.Keyring])
+def test_no_secure_store_says_so_and_keeps_the_token_in_memory(backend, backend_server, consoles, tmp_path):
+    keyring.set_keyring(backend())  # the autouse memory_keyring fixture restores the previous one
+    console = consoles.start(backend_server.url)
+    assert not console.login_view.store_notice.isHidden()
+    assert "keyring" in console.login_view.store_notice.text()
+    consoles.login(console)  # still works, for this session
+    assert console.ctx.credentials.secure is False
+    assert console.ctx.credentials.load_sync(backend_server.url, "marta")  # kept in memory
+    consoles.stop(console)
+    # Nothing was written anywhere on disk except settings and cache: no token in any file.
+    token_files = [p for p in tmp_path.rglob("*") if p.is_file() and b"refresh" in p.read_bytes().lower()]
+    assert token_files == []
+
+    again = consoles.start(backend_server.url)
+    assert again.window.stack.currentWidget() is again.login_view  # the password is needed again
