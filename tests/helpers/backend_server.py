@@ -159,3 +159,30 @@ def fresh_backend(tmp_path: Path) -> Iterator[BackendProcess]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster from tools/postgres.sh. Fails (never skips) if it cannot start."""
+    script = REPO_ROOT / "tools" / "postgres.sh"
+    r = subprocess.run([str(script), "start"], capture_output=True, text=True, timeout=120, check=False)
+    values = dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
+    if r.returncode != 0 or "URL" not in values:
+        pytest.fail(
+            f"PostgreSQL did not start (tools/postgres.sh exit {r.returncode}):\n{r.stderr}{r.stdout}"
+        )
+    try:
+        yield values["URL"]
+    finally:
+        subprocess.run([str(script), "stop", values["PGDIR"]], capture_output=True, timeout=60, check=False)
+
+
+@pytest.fixture
+def postgres_backend(tmp_path: Path, postgres_url: str) -> Iterator[BackendProcess]:
+    """The backend process on PostgreSQL (migrated and seeded on start)."""
+    server = BackendProcess(tmp_path / "backend-pg", session_day(), database_url=postgres_url)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
