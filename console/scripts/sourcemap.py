@@ -29,9 +29,10 @@ class Block:
 
 class SourceMap:
     def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
         self.blocks: list[Block] = [Block("", 1, False)]
         in_multiline: str | None = None
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(self.lines, start=1):
             if in_multiline is not None:
                 if line.count(in_multiline) % 2 == 1:
                     in_multiline = None
@@ -89,10 +90,6 @@ class SourceMap:
         return exact if exact is not None else nested
 
     def find_key_value(self, key: str, raw_value: str) -> list[int]:
-        """Lines where `key = raw_value` is written, in any block (fallback for inline tables)."""
-        lines = []
-        for block in self.blocks:
-            raw = block.raw.get(key)
-            if raw is not None and (raw == raw_value or raw.startswith(raw_value + " ")):
-                lines.append(block.keys[key])
-        return lines
+        """Lines where `key = raw_value` is written, also inside inline tables (`{id = "x", ...}`)."""
+        pattern = re.compile(rf"(?:^|[{{,\s]){re.escape(key)}\s*=\s*{re.escape(raw_value)}")
+        return [number for number, line in enumerate(self.lines, start=1) if pattern.search(line)]
