@@ -167,9 +167,9 @@ class _File:
             self.fail(self.line(node, key), f"{node.where}: '{key}' must be an integer from {low} to {high}")
         return value
 
-    def enum(self, node: _Node, key: str, enum: type[E], line_key: str | None = None) -> E:
+    def enum(self, node: _Node, key: str, enum: type[E]) -> E:
         value = node.data.get(key)
-        return self.enum_value(value, enum, self.line(node, line_key or key), f"{node.where}: '{key}'")
+        return self.enum_value(value, enum, self.line(node, key), f"{node.where}: '{key}'")
 
     def enum_value(self, value: object, enum: type[E], line: int, what: str) -> E:
         choices = ", ".join(member.value for member in enum)

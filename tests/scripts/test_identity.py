@@ -198,3 +198,14 @@ def test_errors_speak_the_informadors_language() -> None:
     assert "NANaren letra" in error.message("eu")
     assert "DNI letter" in str(error)
     assert error.message("ar") == error.message("es")  # Arabic falls back to Spanish
+
+
+@pytest.mark.parametrize("remainder", range(23))
+def test_every_control_letter_of_the_official_table(remainder: int) -> None:
+    # The Ministry of the Interior's table, written out here so a typo in the module cannot hide.
+    letter = "TRWAGMYFPDXBNJZSQVHLCKE"[remainder]
+    number = 23 * 1234 + remainder
+    assert identity.validate_dni(f"{number:08d}{letter}") == f"{number:08d}{letter}"
+    wrong = "TRWAGMYFPDXBNJZSQVHLCKE"[(remainder + 1) % 23]
+    with pytest.raises(IdentityError):
+        identity.validate_dni(f"{number:08d}{wrong}")
