@@ -73,11 +73,13 @@ class Console(QObject):
 
     Signals:
         agenda_shown: the agenda was shown for the first time (start-up benchmark, screenshots).
+        login_shown: start-up ended on the login view (a password is needed).
         shutting_down: the console is quitting; every service's stop is connected to it.
         quit_requested: the user closed the window.
     """
 
     agenda_shown = pyqtSignal()
+    login_shown = pyqtSignal()
     shutting_down = pyqtSignal()
     quit_requested = pyqtSignal()
 
@@ -157,6 +159,7 @@ class Console(QObject):
         if await ctx.session.resume(server_url, username):
             return
         self.window.show_login()
+        self.login_shown.emit()
 
     def _on_login_requested(self, server_url: str, username: str, password: str) -> None:
         self.login_view.set_busy(True)
@@ -210,6 +213,7 @@ class Console(QObject):
 
     def _on_online_changed(self, online: bool) -> None:
         self.window.set_online(online)
+        self.agenda_view.set_offline(not online)
         if online and not self._stopped:
             spawn(self._back_online())
 
@@ -229,7 +233,7 @@ class Console(QObject):
     # -- agenda -----------------------------------------------------------------------------------
     def _on_day_loaded(self, day: date, appointments: list[Appointment], from_cache: bool) -> None:
         self.agenda_model.set_appointments(appointments)
-        self.agenda_view.show_day(day, from_cache, offline=not self.ctx.connectivity.online)
+        self.agenda_view.show_day(day)
         if not self._shown_once:
             self._shown_once = True
             QTimer.singleShot(0, self._on_first_agenda_painted)
@@ -317,7 +321,9 @@ async def _main(app: QApplication, options: Options, console_ref: list[Console])
         console.quit_requested.connect(quit_event.set)
         app.aboutToQuit.connect(quit_event.set)
         if options.screenshot is not None:
-            console.agenda_shown.connect(lambda: _take_screenshot(console, options.screenshot, quit_event))
+            shoot = lambda: _take_screenshot(console, options.screenshot, quit_event)  # noqa: E731
+            console.agenda_shown.connect(shoot)
+            console.login_shown.connect(shoot)
         if options.quit_after is not None:
             QTimer.singleShot(int(options.quit_after * 1000), quit_event.set)
         console.window.show()

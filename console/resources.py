@@ -13,15 +13,16 @@ THEME = {
     "border": "#d0d7de",
     "surface": "#ffffff",
     "background": "#f4f5f7",
-    "selection": "#fbe3e4",
+    "selection": "#dde7f3",
 }
 
 
 def stylesheet() -> str:
+    theme = {**THEME, "icons": (paths.resources_dir() / "icons").as_posix()}
     parts = []
     for qss in sorted((paths.resources_dir() / "styles").glob("*.qss")):
         text = qss.read_text(encoding="utf-8")
-        for key, value in THEME.items():
+        for key, value in theme.items():
             text = text.replace("{{" + key + "}}", value)
         parts.append(text)
     return "\n".join(parts)

@@ -26,7 +26,7 @@ class ConnectivityService(QObject):
         super().__init__(parent)
         self._api = api
         self.probe_interval = probe_interval
-        self.online = False
+        self.online: bool | None = None  # unknown until the first request or stream
         self._probe_task: asyncio.Task[None] | None = None
 
     def report(self, online: bool) -> None:
@@ -63,7 +63,7 @@ class ConnectivityService(QObject):
         self._probe_task = None
 
     async def _probe_loop(self) -> None:
-        while not self.online:
+        while self.online is not True:
             await asyncio.sleep(self.probe_interval)
             try:
                 await self._api.health()

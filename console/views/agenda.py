@@ -229,16 +229,19 @@ class AgendaView(QWidget):
         self.proxy.layoutChanged.connect(self._update_empty_state)
 
     # -- inputs from the application ----------------------------------------------------------
-    def show_day(self, day: date, from_cache: bool, offline: bool) -> None:
+    def show_day(self, day: date) -> None:
         """The model now holds `day`; update the navigation and the notes around the table."""
         self.day = day
         self.date_edit.blockSignals(True)  # setting it is not a request from the user
         self.date_edit.setDate(QDate(day.year, day.month, day.day))
         self.date_edit.blockSignals(False)
         self._show_day_title()
-        self.source_note.setText(_("Saved copy (offline)"))
-        self.source_note.setVisible(from_cache and offline)
         self._update_empty_state()
+
+    def set_offline(self, offline: bool) -> None:
+        """Offline, everything shown comes from the saved copy: say so next to the date."""
+        self.source_note.setText(_("Saved copy (offline)"))
+        self.source_note.setVisible(offline)
 
     def show_conflicts(self, conflicts: list[object]) -> None:
         self.banner.show_conflicts(conflicts)

@@ -9,6 +9,7 @@ from PyQt6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -74,7 +75,8 @@ class AppointmentDetail(QFrame):
 
         self.actions_title = QLabel(_("Change status"), self)
         self.actions_title.setObjectName("sectionTitle")
-        self.actions_box = QHBoxLayout()
+        # A grid, two buttons a row: translated labels are long and must never be cut.
+        self.actions_box = QGridLayout()
         self.actions_box.setSpacing(6)
         self.action_buttons: dict[str, QPushButton] = {}
 
@@ -150,12 +152,12 @@ class AppointmentDetail(QFrame):
             button.deleteLater()
         self.action_buttons = {}
         targets = allowed_transitions(a.status)
-        for status in targets:
+        for i, status in enumerate(targets):
             button = QPushButton(status_action(status), self.body)
             button.setObjectName(f"action_{status}")
             button.setProperty("status", str(status))
             button.clicked.connect(lambda _checked=False, s=status: self._on_action_clicked(s))
-            self.actions_box.addWidget(button)
+            self.actions_box.addWidget(button, i // 2, i % 2)
             self.action_buttons[str(status)] = button
         self.actions_title.setVisible(bool(targets))
         self.outcome_row.setVisible(Status.COMPLETED in targets)

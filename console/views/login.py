@@ -57,9 +57,19 @@ class LoginView(QWidget):
         self.store_notice.hide()
 
         form = QFormLayout()
-        form.addRow(_("Server"), self.server)
-        form.addRow(_("User"), self.username)
-        form.addRow(_("Password"), self.password)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        form.setVerticalSpacing(10)
+        for text, field in (
+            (_("Server"), self.server),
+            (_("User"), self.username),
+            (_("Password"), self.password),
+        ):
+            label = QLabel(text, card)
+            label.setBuddy(field)
+            # QFormLayout top-aligns labels; as tall as the field, they sit centred beside it.
+            label.setMinimumHeight(field.sizeHint().height())
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            form.addRow(label, field)
 
         inner = QVBoxLayout(card)
         inner.setContentsMargins(32, 28, 32, 28)
