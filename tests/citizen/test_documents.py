@@ -44,8 +44,12 @@ def stored_files(cb: CitizenBackend) -> list[Path]:
     return sorted(p for p in (cb.server.data_dir / "documents").iterdir())
 
 
-def upload(cb: CitizenBackend, headers: dict[str, str], name: str, data: bytes, ctype: str = "application/pdf"):  # type: ignore[no-untyped-def]
-    return httpx.post(f"{cb.api}/citizen/documents", files={"file": (name, data, ctype)}, headers=headers, timeout=30)
+def upload(
+    cb: CitizenBackend, headers: dict[str, str], name: str, data: bytes, ctype: str = "application/pdf"
+):  # type: ignore[no-untyped-def]
+    return httpx.post(
+        f"{cb.api}/citizen/documents", files={"file": (name, data, ctype)}, headers=headers, timeout=30
+    )
 
 
 @pytest.mark.parametrize(
@@ -68,7 +72,12 @@ def test_valid_documents_are_accepted_with_their_hash(citizen_backend, party, na
     assert d.headers["content-disposition"].startswith("attachment;")
     assert d.headers["x-content-type-options"] == "nosniff" and d.headers["content-type"].startswith(ctype)
     # Another office's informador: same answer as a missing document.
-    assert httpx.get(f"{citizen_backend.api}/documents/{doc['id']}", headers=citizen_backend.headers("pau")).status_code == 404
+    assert (
+        httpx.get(
+            f"{citizen_backend.api}/documents/{doc['id']}", headers=citizen_backend.headers("pau")
+        ).status_code
+        == 404
+    )
     mine = httpx.get(f"{citizen_backend.api}/citizen/documents/{doc['id']}", headers=headers)
     assert mine.status_code == 200 and mine.headers["content-disposition"].startswith("attachment;")
 
@@ -90,9 +99,10 @@ def _bad_files() -> list[tuple[str, str, bytes, int, str]]:
     ]
 
 
-@pytest.mark.parametrize(("why", "name", "data", "status", "words"), _bad_files(), ids=[b[0] for b in _bad_files()])
-def test_bad_documents_are_refused_and_nothing_is_stored(citizen_backend, party, why, name, data, status, words) -> None:  # type: ignore[no-untyped-def]
-    c, headers = party
+@pytest.mark.parametrize("case", _bad_files(), ids=[b[0] for b in _bad_files()])
+def test_bad_documents_are_refused_and_nothing_is_stored(citizen_backend, party, case) -> None:  # type: ignore[no-untyped-def]
+    why, name, data, status, words = case
+    _, headers = party
     before_files = stored_files(citizen_backend)
     before = httpx.get(f"{citizen_backend.api}/citizen/documents", headers=headers).json()
     r = upload(citizen_backend, headers, name, data)
@@ -108,7 +118,9 @@ def test_upload_needs_multipart_and_a_file_field(citizen_backend: CitizenBackend
     _, headers = party
     r = httpx.post(f"{citizen_backend.api}/citizen/documents", content=b"%PDF-1.4", headers=headers)
     assert r.status_code == 415 and r.json()["detail"]
-    r = httpx.post(f"{citizen_backend.api}/citizen/documents", files={"other": ("a.pdf", pdf())}, headers=headers)
+    r = httpx.post(
+        f"{citizen_backend.api}/citizen/documents", files={"other": ("a.pdf", pdf())}, headers=headers
+    )
     assert r.status_code == 422 and "'file'" in r.json()["detail"]
     r = httpx.post(f"{citizen_backend.api}/citizen/documents", files={"file": ("a.pdf", pdf())})
     assert r.status_code == 401
@@ -122,13 +134,15 @@ def test_staff_upload_reaches_the_citizen_stream(citizen_backend: CitizenBackend
     try:
         r = httpx.post(
             f"{citizen_backend.api}/appointments/{c.appointment_id}/documents",
-            files={"file": ("resguard.png", image("PNG"), "image/png")}, headers=c.staff,
+            files={"file": ("resguard.png", image("PNG"), "image/png")},
+            headers=c.staff,
         )
         assert r.status_code == 201, r.text
         assert page.next("document").data["document"]["id"] == r.json()["id"]
         other = httpx.post(
             f"{citizen_backend.api}/appointments/{c.appointment_id}/documents",
-            files={"file": ("x.png", image("PNG"), "image/png")}, headers=citizen_backend.headers("marta"),
+            files={"file": ("x.png", image("PNG"), "image/png")},
+            headers=citizen_backend.headers("marta"),
         )
         assert other.status_code == 404  # nerea's office (VIT), not marta's
     finally:

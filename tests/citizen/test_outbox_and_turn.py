@@ -42,10 +42,13 @@ def test_http_gateway_delivers_and_turn_credentials(tmp_path: Path) -> None:
     threading.Thread(target=provider.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{provider.server_address[1]}/sms"
     env = {
-        "VIDEOATENCIO_SMS_GATEWAY": "http", "VIDEOATENCIO_GATEWAY_URL": url, "VIDEOATENCIO_GATEWAY_KEY": "k3y",
-        "VIDEOATENCIO_TURN_URLS": "turn:turn.example.org:3478?transport=udp", "VIDEOATENCIO_TURN_SECRET": "s3cret",
+        "VIDEOATENCIO_SMS_GATEWAY": "http",
+        "VIDEOATENCIO_GATEWAY_URL": url,
+        "VIDEOATENCIO_GATEWAY_KEY": "k3y",
+        "VIDEOATENCIO_TURN_URLS": "turn:turn.example.org:3478?transport=udp",
+        "VIDEOATENCIO_TURN_SECRET": "s3cret",
         "VIDEOATENCIO_STUN_URLS": "stun:stun.example.org:3478",
-    }  # fmt: skip
+    }
     server = BackendProcess(tmp_path / "b", session_day(), env=env)
     server.start()
     try:
@@ -72,7 +75,9 @@ def test_http_gateway_delivers_and_turn_credentials(tmp_path: Path) -> None:
         turn = ice[1]
         expiry, who = turn["username"].split(":")
         assert who == appt_id and 3500 < int(expiry) - time.time() <= 3600
-        expected = base64.b64encode(hmac.new(b"s3cret", turn["username"].encode(), hashlib.sha1).digest()).decode()
+        expected = base64.b64encode(
+            hmac.new(b"s3cret", turn["username"].encode(), hashlib.sha1).digest()
+        ).decode()
         assert turn["credential"] == expected
     finally:
         server.stop()

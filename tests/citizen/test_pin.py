@@ -116,7 +116,8 @@ def test_unknown_link_and_wrong_pin_look_the_same(citizen_backend: CitizenBacken
     assert status == 401 and httpx.Response(401, content=body).json() == INVALID
     med_wrong, med_unknown = statistics.median(wrong_times), statistics.median(unknown_times)
     print(
-        f"\nmedian wrong PIN {med_wrong * 1000:.1f} ms, unknown link {med_unknown * 1000:.1f} ms, n={len(wrong_times)}"
+        f"\nmedian wrong PIN {med_wrong * 1000:.1f} ms, unknown link {med_unknown * 1000:.1f} ms,"
+        f" n={len(wrong_times)}"
     )
     assert abs(med_wrong - med_unknown) < 0.02, (med_wrong, med_unknown)
 

@@ -13,7 +13,12 @@ SDP = (
     "a=ice-ufrag:abcd\r\na=fingerprint:sha-256 AA:BB\r\n"
 )
 GOOD = {"type": "offer", "call_id": "call-1", "pc_generation": 1, "sdp": SDP}
-CANDIDATE = {"candidate": "candidate:1 1 udp 2122260223 192.0.2.2 50000 typ host", "sdpMid": "0", "sdpMLineIndex": 0}
+CAND = {"type": "candidate", "call_id": "c", "pc_generation": 1}
+CANDIDATE = {
+    "candidate": "candidate:1 1 udp 2122260223 192.0.2.2 50000 typ host",
+    "sdpMid": "0",
+    "sdpMLineIndex": 0,
+}
 
 BAD = [
     ("not an object", ["offer"], "message"),
@@ -29,10 +34,10 @@ BAD = [
     ("candidate not an object", {"type": "candidate", "call_id": "c", "pc_generation": 1, "candidate": "x"},
      "message.candidate"),
     ("candidate without mid or index",
-     {"type": "candidate", "call_id": "c", "pc_generation": 1, "candidate": {"candidate": CANDIDATE["candidate"]}},
+     {**CAND, "candidate": {"candidate": CANDIDATE["candidate"]}},
      "message.candidate"),
     ("candidate bad index",
-     {"type": "candidate", "call_id": "c", "pc_generation": 1, "candidate": {**CANDIDATE, "sdpMLineIndex": -2}},
+     {**CAND, "candidate": {**CANDIDATE, "sdpMLineIndex": -2}},
      "message.candidate.sdpMLineIndex"),
 ]  # fmt: skip
 
@@ -70,7 +75,9 @@ def test_relay_reaches_only_the_appointments_parties(citizen_backend: CitizenBac
     theirs = SseReader(f"{cb.api}/citizen/events", headers=other_citizen)
     try:
         # citizen → staff of that office
-        assert httpx.post(f"{cb.api}/citizen/signal", json={"message": GOOD}, headers=citizen).status_code == 202
+        assert (
+            httpx.post(f"{cb.api}/citizen/signal", json={"message": GOOD}, headers=citizen).status_code == 202
+        )
         ev = marta.next("signal")
         assert ev.data == {"appointment_id": c.appointment_id, "message": GOOD}
         # staff → that citizen only
@@ -79,7 +86,9 @@ def test_relay_reaches_only_the_appointments_parties(citizen_backend: CitizenBac
         assert r.status_code == 202
         assert mine.next("signal").data == {"appointment_id": c.appointment_id, "message": answer}
         # another office's informador can neither send nor see it
-        r = httpx.post(f"{cb.api}/calls/{c.appointment_id}/signal", json={"message": answer}, headers=cb.headers("pau"))
+        r = httpx.post(
+            f"{cb.api}/calls/{c.appointment_id}/signal", json={"message": answer}, headers=cb.headers("pau")
+        )
         assert r.status_code == 404
         assert not [e for e in pau.drain(1.0) if e.event == "signal"]
         assert not [e for e in theirs.drain(0.2) if e.event == "signal"]
@@ -101,9 +110,15 @@ def test_waiting_admit_and_events(citizen_backend: CitizenBackend) -> None:
         assert staff.next("citizen.waiting").data == {"appointment_id": c.appointment_id}
         appt = httpx.get(f"{cb.api}/appointments/{c.appointment_id}", headers=c.staff).json()
         assert appt["status"] == "waiting"
-        stale = httpx.post(f"{cb.api}/appointments/{c.appointment_id}/admit", json={"version": 1}, headers=c.staff)
+        stale = httpx.post(
+            f"{cb.api}/appointments/{c.appointment_id}/admit", json={"version": 1}, headers=c.staff
+        )
         assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
-        r = httpx.post(f"{cb.api}/appointments/{c.appointment_id}/admit", json={"version": appt["version"]}, headers=c.staff)
+        r = httpx.post(
+            f"{cb.api}/appointments/{c.appointment_id}/admit",
+            json={"version": appt["version"]},
+            headers=c.staff,
+        )
         assert r.status_code == 200 and r.json()["status"] == "in_call"
         assert page.next("admitted")
         ice = httpx.get(f"{cb.api}/calls/{c.appointment_id}/ice", headers=c.staff).json()
@@ -116,7 +131,9 @@ def test_waiting_admit_and_events(citizen_backend: CitizenBackend) -> None:
         assert done.status_code == 200, done.text
         assert page.next("ended")
         # The session ends with the appointment.
-        assert httpx.post(f"{cb.api}/citizen/signal", json={"message": GOOD}, headers=citizen).status_code == 401
+        assert (
+            httpx.post(f"{cb.api}/citizen/signal", json={"message": GOOD}, headers=citizen).status_code == 401
+        )
     finally:
         staff.close()
         page.close()
@@ -125,8 +142,13 @@ def test_waiting_admit_and_events(citizen_backend: CitizenBackend) -> None:
 def test_citizen_routes_need_a_citizen_token(citizen_backend: CitizenBackend) -> None:
     cb = citizen_backend
     staff_token = {"Authorization": cb.headers("marta")["Authorization"]}
-    for method, path in (("POST", "/citizen/waiting"), ("POST", "/citizen/signal"), ("GET", "/citizen/documents"),
-                         ("GET", "/citizen/ice"), ("POST", "/citizen/leave")):
+    for method, path in (
+        ("POST", "/citizen/waiting"),
+        ("POST", "/citizen/signal"),
+        ("GET", "/citizen/documents"),
+        ("GET", "/citizen/ice"),
+        ("POST", "/citizen/leave"),
+    ):
         for headers in ({}, staff_token, {"Authorization": "Bearer nonsense"}):
             r = httpx.request(method, f"{cb.api}{path}", headers=headers, json={"message": GOOD})
             assert r.status_code == 401, (path, r.text)
