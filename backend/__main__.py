@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -35,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="0 picks a free port (printed when ready)")
     serve.add_argument("--seed-demo", action="store_true", help="seed demo data if the database is empty")
     serve.add_argument("--day", type=_day, help="demo day (default: today in Europe/Madrid)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (>1: SSE only sees its own worker's changes)"
+    )
 
     seed = sub.add_parser("seed", help="load the catalogue; with --demo, demo offices, staff and a day")
     common(seed)
@@ -103,6 +107,14 @@ def main(argv: list[str] | None = None) -> int:
     def on_ready(port: int) -> None:
         print(f"videoatencio backend listening on http://{args.host}:{port}", flush=True)
 
+    if args.workers > 1:
+        from backend.server import run_workers
+
+        db.dispose()
+        # Workers build their own app from the environment (uvicorn spawns fresh interpreters).
+        os.environ["VIDEOATENCIO_DATABASE_URL"] = settings.database_url
+        run_workers(args.host, args.port, args.workers, on_ready)
+        return 0
     server = make_server(app, args.host, args.port, on_ready)
     server.run()
     return 0 if server.started else 1

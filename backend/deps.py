@@ -24,7 +24,7 @@ class Services:
     login_limiter: LoginRateLimiter
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -47,15 +47,18 @@ def _claims_from(services: Services, token: str | None) -> AccessClaims:
         raise _unauthenticated(exc.code, exc.message) from exc
 
 
-def current_claims(
+async def current_claims(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AccessClaims:
-    """Stateless: the JWT is trusted for 15 min, so no database read (and no Argon2) per request."""
+    """Stateless: the JWT is trusted for 15 min, so no database read (and no Argon2) per request.
+
+    Async on purpose (like get_services): a sync dependency costs a worker-thread hop per request.
+    """
     return _claims_from(services, credentials.credentials if credentials else None)
 
 
-def current_claims_or_query(
+async def current_claims_or_query(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     access_token: Annotated[

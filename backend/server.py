@@ -53,3 +53,37 @@ def make_server(app: FastAPI, host: str, port: int, on_ready: Callable[[int], No
         server_header=False,
     )
     return Server(config, app.state.services.bus, on_ready)
+
+
+def app_from_env() -> FastAPI:
+    """App factory for uvicorn worker processes (`--workers N`); settings come from the environment."""
+    from backend.app import create_app
+    from backend.config import Settings
+
+    return create_app(Settings.from_env())
+
+
+def run_workers(host: str, port: int, workers: int, on_ready: Callable[[int], None]) -> None:
+    """Several worker processes on one socket (for load on several cores).
+
+    Limitation: the event bus is per process, so an SSE stream only sees changes made through its own
+    worker until a PostgreSQL LISTEN/NOTIFY bus exists; use one worker where server push matters.
+    """
+    from uvicorn.supervisors import Multiprocess
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)  # listening before the ready line, so early clients queue instead of failing
+    sock.set_inheritable(True)
+    config = uvicorn.Config(
+        "backend.server:app_from_env",
+        factory=True,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        server_header=False,
+    )
+    on_ready(int(sock.getsockname()[1]))  # connections wait in the backlog until a worker accepts
+    Multiprocess(config, sockets=[sock]).run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time as time_module
 import uuid
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -33,8 +34,20 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def _office_zones(session: Session) -> dict[int, ZoneInfo]:
-    return {oid: zone(tz) for oid, tz in session.execute(select(Office.id, Office.timezone))}
+_ZONES_TTL_S = 30.0
+# bind → (loaded at, zones). Offices almost never change and this is the agenda's hot path.
+_zones_cache: dict[object, tuple[float, dict[int, ZoneInfo]]] = {}
+
+
+def _office_zones(session: Session, *, fresh: bool = False) -> dict[int, ZoneInfo]:
+    bind = session.get_bind()
+    now = time_module.monotonic()
+    cached = _zones_cache.get(bind)
+    if fresh or cached is None or now - cached[0] > _ZONES_TTL_S:
+        zones = {oid: zone(tz) for oid, tz in session.execute(select(Office.id, Office.timezone))}
+        _zones_cache[bind] = (now, zones)
+        return dict(zones)
+    return dict(cached[1])
 
 
 def _day_bounds(day: date | None, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -68,6 +81,8 @@ def list_appointments(
         zones = _office_zones(s)
         if office_id is not None:
             if office_id not in zones:
+                zones = _office_zones(s, fresh=True)  # maybe an office created since the cache
+            if office_id not in zones:
                 raise ApiError(404, "not_found", "Office not found")
             zones = {office_id: zones[office_id]}
         # A "day" is local to each office; group offices by zone so the range is right for each.
@@ -78,7 +93,11 @@ def list_appointments(
         for tz, oids in by_zone.items():
             lo, hi = _day_bounds(day, tz)
             day_terms.append(
-                and_(Appointment.office_id.in_(oids), Appointment.start >= lo, Appointment.start < hi)
+                and_(
+                    Appointment.office_id == oids[0] if len(oids) == 1 else Appointment.office_id.in_(oids),
+                    Appointment.start >= lo,
+                    Appointment.start < hi,
+                )
             )
         if not day_terms:
             return JSONResponse([])
