@@ -26,4 +26,6 @@ def upgrade_head(engine: Engine) -> None:
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        # "heads": features add their tables as independent branches off the same base revision,
+        # so parallel work never produces conflicting down_revisions; all branches are applied.
+        command.upgrade(cfg, "heads")
