@@ -312,9 +312,15 @@ async def _main(app: QApplication, options: Options, console_ref: list[Console])
         from backend.embedded import start_embedded  # only the demo needs the backend
 
         backend_dir = Path(tempfile.mkdtemp(prefix="videoatencio-demo-"))
+        started = time.perf_counter()
         server = await loop.run_in_executor(None, start_embedded, backend_dir / "backend", options.day)
         server_url = server.url
-        log.init.info("embedded backend at %s (data in %s)", server_url, backend_dir)
+        log.init.info(
+            "embedded backend at %s in %.0f ms (data in %s)",
+            server_url,
+            (time.perf_counter() - started) * 1000,
+            backend_dir,
+        )
     try:
         console = Console(options)
         console_ref.append(console)

@@ -108,6 +108,7 @@ class AgendaView(QWidget):
         self.proxy.setSourceModel(model)
         self.day = date.today()
         self._selected_id: str | None = None
+        self._offline = False
 
         # Day navigation
         self.prev_day = QToolButton(self)
@@ -240,8 +241,10 @@ class AgendaView(QWidget):
 
     def set_offline(self, offline: bool) -> None:
         """Offline, everything shown comes from the saved copy: say so next to the date."""
+        self._offline = offline
         self.source_note.setText(_("Saved copy (offline)"))
         self.source_note.setVisible(offline)
+        self._update_empty_state()
 
     def show_conflicts(self, conflicts: list[object]) -> None:
         self.banner.show_conflicts(conflicts)
@@ -268,6 +271,8 @@ class AgendaView(QWidget):
             return
         if self.model.rowCount() > 0:
             self.empty.setText(_("No appointment matches the filters."))
+        elif self._offline:
+            self.empty.setText(_("There is no saved copy of this day. It will load when the server is back."))
         else:
             self.empty.setText(_("No appointments on this day."))
         self.table_stack.setCurrentWidget(self.empty)

@@ -116,3 +116,30 @@ def test_a_change_by_another_client_reaches_the_view(fresh_backend, consoles, un
         what="pushed change shown",
     )
     assert console.agenda_model.index(row, 0).data(AppointmentRole).version == appt.version + 1
+
+
+def test_an_expired_access_token_is_refreshed_once_and_the_new_refresh_token_stored(
+    backend_server, consoles, memory_keyring, until
+):
+    console = consoles.start(backend_server.url)
+    consoles.login(console)
+    api = console.ctx.api
+    before = dict(memory_keyring.store)
+    api.tokens.set("not-a-valid-jwt", api.tokens.get()[1])  # as if the 15 min access token expired
+    rows_before = console.agenda_model.rowCount()
+    console.agenda_view.today.click()
+    until(lambda: api.tokens.get()[0] != "not-a-valid-jwt", what="access token refreshed")
+    until(lambda: memory_keyring.store != before, what="rotated refresh token stored")
+    assert console.agenda_model.rowCount() == rows_before
+    assert console.window.connection.property("state") == "online"
+
+
+def test_shutdown_stops_the_event_stream_promptly(backend_server, consoles, until):
+    import time
+
+    console = consoles.start(backend_server.url)
+    consoles.login(console)
+    until(lambda: console.events is not None and console.events.connected, what="event stream")
+    started = time.monotonic()
+    consoles.stop(console)  # the fixture also checks that no console thread is left
+    assert time.monotonic() - started < 2.0

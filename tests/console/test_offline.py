@@ -142,3 +142,16 @@ def test_discard_mine_drops_the_change_and_keeps_theirs(fresh_backend, consoles,
     assert shown_status(console, appt.id) == "cancelled"
     assert other.get(appt.id)["status"] == "cancelled"
     assert other.get(appt.id)["version"] == appt.version + 1
+
+
+def test_offline_day_never_seen_says_there_is_no_saved_copy(fresh_backend, consoles, qtbot, until):
+    console = consoles.start(fresh_backend.url)
+    consoles.login(console)
+    fresh_backend.stop()
+    view = console.agenda_view
+    until(lambda: console.window.connection.property("state") == "offline", what="offline")
+    qtbot.mouseClick(view.next_day, Qt.MouseButton.LeftButton)
+    until(lambda: view.table_stack.currentWidget() is view.empty, what="empty state")
+    assert "saved copy" in view.empty.text()
+    qtbot.mouseClick(view.prev_day, Qt.MouseButton.LeftButton)  # the day seen online is still there
+    until(lambda: console.agenda_model.rowCount() > 0, what="cached day")
