@@ -131,6 +131,7 @@ class Console(QObject):
         ctx.agenda.sync_state_changed.connect(self._on_sync_state_changed)
         ctx.agenda.conflicts_changed.connect(self._on_conflicts_changed)
         ctx.agenda.failed.connect(lambda message: window.statusBar().showMessage(message, 10000))  # type: ignore[union-attr]
+        ctx.agenda.auth_lost.connect(self._on_auth_lost)
         ctx.agenda.offline.connect(lambda: ctx.connectivity.report(False))
         ctx.agenda.online.connect(lambda: ctx.connectivity.report(True))
         ctx.connectivity.online_changed.connect(self._on_online_changed)
@@ -205,6 +206,17 @@ class Console(QObject):
 
     def _on_server_event(self, event: ServerEvent) -> None:
         self.ctx.agenda.on_server_event(event)
+
+    def _on_auth_lost(self) -> None:
+        """The refresh token was refused (expired or revoked): ask for the password again.
+
+        The outbox and cache stay: pending changes are sent after the next login.
+        """
+        self._stop_events()
+        self.events = None
+        self.ctx.session.authenticated = False
+        self.login_view.show_error(_("Your session has ended. Log in again to continue."))
+        self.window.show_login()
 
     def _on_retry_requested(self) -> None:
         if self.events is not None:
@@ -364,7 +376,7 @@ def run(argv: list[str]) -> int:
             options.data_dir = Path(tempfile.mkdtemp(prefix="videoatencio-console-"))
     if options.data_dir is not None:
         paths.set_base_dir(options.data_dir)
-    lang = options.lang or "ca"
+    lang = options.lang or Settings().language  # settings live under the (maybe redirected) paths
     i18n.install(lang)
     app = build_qapplication([])
     i18n.install_qt(app, lang)

@@ -21,7 +21,7 @@ from console.i18n import _
 from console.services.tasks import spawn
 from console.sync.api import BackendApi
 from console.sync.cache import OfflineCache
-from console.sync.errors import ApiError, Offline, StaleVersion
+from console.sync.errors import ApiError, NotAuthenticated, Offline, StaleVersion
 from console.sync.events import ServerEvent
 from console.sync.localdb import LocalDb
 from console.sync.outbox import CONFLICT, PENDING, Outbox, OutboxEntry
@@ -46,6 +46,7 @@ class AgendaService(QObject):
         conflicts_changed: arg: list[Conflict]
         catalogue_loaded: arg: dict[str, Tramit]
         failed: a user-facing message
+        auth_lost: the server no longer accepts this session (a new login is needed)
         offline: a request found the backend unreachable
         online: a request reached the backend
     """
@@ -56,6 +57,7 @@ class AgendaService(QObject):
     conflicts_changed = pyqtSignal(list)
     catalogue_loaded = pyqtSignal(dict)
     failed = pyqtSignal(str)
+    auth_lost = pyqtSignal()
     offline = pyqtSignal()
     online = pyqtSignal()
 
@@ -84,6 +86,9 @@ class AgendaService(QObject):
         except Offline:
             self.offline.emit()
             return
+        except NotAuthenticated:
+            self.auth_lost.emit()
+            return
         except ApiError as exc:
             log.sync.warning("catalogue not loaded: %s", exc)
             return
@@ -111,6 +116,9 @@ class AgendaService(QObject):
             if day == self.day and use_cache and (await self._db.run(self._cache.load_day, day)) is None:
                 self._set_server([])
                 self._emit_day(from_cache=True)
+            return
+        except NotAuthenticated:
+            self.auth_lost.emit()
             return
         except ApiError as exc:
             self.failed.emit(_("The agenda could not be loaded: {message}").format(message=exc.message))
@@ -198,7 +206,13 @@ class AgendaService(QObject):
                     await self._db.run(self._outbox.mark_conflict, entry.id, current, exc.message)
                     await self._store_server(current)
                     continue
+                except NotAuthenticated:
+                    self.auth_lost.emit()  # keep everything: it is sent after the next login
+                    break
                 except ApiError as exc:
+                    if exc.status >= 500 or exc.status in (408, 429):
+                        log.sync.info("outbox paused, server said %s", exc.status)  # transient: retry later
+                        break
                     # Refused for good (invalid transition, gone): drop it, tell the informador.
                     log.sync.warning("outbox entry %s refused: %s", entry.id, exc)
                     await self._db.run(self._outbox.remove, entry.id)

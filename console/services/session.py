@@ -111,8 +111,12 @@ class SessionService(QObject):
             return False
         try:
             await self._api.resume(token)
-        except (Offline, ApiError) as exc:
-            log.sync.info("re-authentication failed: %s", exc)
+        except Offline:
+            return False
+        except ApiError as exc:
+            log.sync.info("stored session refused (%s): password needed", exc.code)
+            await self._credentials.delete(self.server_url, self.username)
+            self.login_failed.emit(_("Your session has ended. Log in again to continue."))
             return False
         self.authenticated = True
         return True

@@ -36,3 +36,38 @@ def test_command_line():
     )
     assert options.demo and options.day == date(2026, 11, 24) and options.lang == "eu"
     assert options.screenshot == Path("x.png") and options.quit_after == 2.0
+
+
+def test_demo_starts_logged_in_and_renders_the_agenda(tmp_path):
+    """The main job end to end: `python -m console --demo --screenshot FILE` in its own process."""
+    import os
+    import re
+    import subprocess
+
+    shot = tmp_path / "agenda.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "--demo", "--lang", "ca", "--screenshot", str(shot)],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    match = re.search(r"videoatencio-console agenda_shown_ms=(\d+) rows=(\d+)", result.stderr)
+    assert match, result.stderr
+    assert int(match.group(2)) > 5  # marta's seeded day
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    assert "Traceback" not in result.stderr
+
+
+def test_start_up_imports_nothing_heavy():
+    """aiortc, av, numpy, sounddevice and mss load later, in the screens that use them (BASELINES)."""
+    import subprocess
+
+    code = "import sys, console.app; print(sorted({m.split('.')[0] for m in sys.modules}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    for heavy in ("aiortc", "av", "numpy", "sounddevice", "mss", "backend"):
+        assert f"'{heavy}'" not in out

@@ -62,3 +62,24 @@ def test_no_secure_store_says_so_and_keeps_the_token_in_memory(backend, backend_
 
     again = consoles.start(backend_server.url)
     assert again.window.stack.currentWidget() is again.login_view  # the password is needed again
+
+
+def test_a_revoked_session_asks_for_the_password_again(backend_server, consoles, memory_keyring, until):
+    import httpx
+
+    console = consoles.start(backend_server.url)
+    consoles.login(console)
+    api = console.ctx.api
+    stolen = memory_keyring.store[account(backend_server)]
+    api.tokens.set("expired", api.tokens.get()[1])
+    console.agenda_view.today.click()
+    until(lambda: memory_keyring.store[account(backend_server)] != stolen, what="token rotated")
+    # Someone presents the old refresh token: the server revokes the whole family (theft detection).
+    r = httpx.post(f"{backend_server.api}/auth/refresh", json={"refresh_token": stolen}, timeout=10)
+    assert r.status_code == 401
+    api.tokens.set("expired", api.tokens.get()[1])
+    console.agenda_view.today.click()
+    until(lambda: console.window.stack.currentWidget() is console.login_view, what="back to login")
+    assert "session" in console.login_view.message.text().lower()
+    consoles.login(console)  # and a password brings the agenda back
+    assert console.ctx.session.authenticated
