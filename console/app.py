@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 import traceback
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -315,24 +316,25 @@ def build_qapplication(argv: list[str]) -> QApplication:
     return app
 
 
-async def _main(app: QApplication, options: Options, console_ref: list[Console]) -> int:
+def _start_demo_backend(day: date | None) -> Any:
+    """Import and start the embedded backend (run on a thread while the GUI is being built)."""
+    started = time.perf_counter()
+    from backend.embedded import start_embedded  # only the demo needs the backend (~0.5 s import)
+
+    backend_dir = Path(tempfile.mkdtemp(prefix="videoatencio-demo-"))
+    server = start_embedded(backend_dir / "backend", day)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    log.init.info("embedded backend at %s in %.0f ms (data in %s)", server.url, elapsed_ms, backend_dir)
+    return server
+
+
+async def _main(
+    app: QApplication, options: Options, console_ref: list[Console], demo: Future[Any] | None
+) -> int:
     loop = asyncio.get_running_loop()
     quit_event = asyncio.Event()
     server: Any = None
     server_url = options.server_url
-    if options.demo:
-        from backend.embedded import start_embedded  # only the demo needs the backend
-
-        backend_dir = Path(tempfile.mkdtemp(prefix="videoatencio-demo-"))
-        started = time.perf_counter()
-        server = await loop.run_in_executor(None, start_embedded, backend_dir / "backend", options.day)
-        server_url = server.url
-        log.init.info(
-            "embedded backend at %s in %.0f ms (data in %s)",
-            server_url,
-            (time.perf_counter() - started) * 1000,
-            backend_dir,
-        )
     try:
         console = Console(options)
         console_ref.append(console)
@@ -345,6 +347,9 @@ async def _main(app: QApplication, options: Options, console_ref: list[Console])
         if options.quit_after is not None:
             QTimer.singleShot(int(options.quit_after * 1000), quit_event.set)
         console.window.show()
+        if demo is not None:
+            server = await asyncio.wrap_future(demo)
+            server_url = server.url
         await console.start(server_url)
         await quit_event.wait()
         await console.shutdown()
@@ -369,7 +374,12 @@ def run(argv: list[str]) -> int:
 
     options = parse(argv)
     log.setup()
+    demo: Future[Any] | None = None
     if options.demo:
+        # The backend's imports and seeding overlap with building the GUI.
+        starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-backend")
+        demo = starter.submit(_start_demo_backend, options.day)
+        starter.shutdown(wait=False)
         # A demo must not leave throwaway sessions in the real keyring or cache.
         options.memory_credentials = True
         if options.data_dir is None:
@@ -383,4 +393,4 @@ def run(argv: list[str]) -> int:
     console_ref: list[Console] = []
     install_excepthook(console_ref)
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        return runner.run(_main(app, options, console_ref))
+        return runner.run(_main(app, options, console_ref, demo))
