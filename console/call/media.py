@@ -69,6 +69,7 @@ class TestPatternTrack(MediaStreamTrack):
     """
 
     kind = "video"
+    __test__ = False  # not a pytest test class, despite the name
 
     def __init__(self, width: int = 1280, height: int = 720, fps: float = 30.0) -> None:
         super().__init__()
