@@ -170,3 +170,81 @@ def test_five_second_blackout_recovers_on_the_same_connection(
         f"frame {min(t for t in video_times if t > t_unblock) - t_unblock:.2f} s, 20 video frames "
         f"{t_video_back - t_unblock:.2f} s"
     )
+
+
+def test_blackout_with_chromium_citizen_both_sides_show_reconnecting(
+    arun, namespace, closing, monkeypatch, tmp_path
+):
+    """The same 5 s blackout with real Chromium (call.js) as the citizen inside the namespace.
+
+    Playwright talks to Chromium over a pipe, so Chromium can run under ``ip netns exec``; the page and
+    call.js are served by Playwright routes (no network needed; 127.0.0.1 keeps it a secure context).
+    """
+    import aioice.ice
+
+    from tests.helpers.browser import STATIC_DIR, TEST_PAGES_DIR, PageSignaling, launch_chromium
+
+    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: [namespace.host_ip])
+    wrapper = tmp_path / "chromium-in-netns"
+    wrapper.write_text(f'#!/bin/sh\nexec {" ".join(namespace.exec_prefix())} /usr/bin/chromium "$@"\n')
+    wrapper.chmod(0o755)
+    console_end, citizen_end = memory_pair()
+    session = closing(make_session(console_end))
+    console_states: list[str] = []
+    session.state_changed.connect(lambda s: console_states.append(s.value))
+
+    async def serve(route):
+        path = route.request.url.split("127.0.0.1:9", 1)[1].split("?", 1)[0]
+        file = TEST_PAGES_DIR / "citizen.html" if path.startswith("/test/") else STATIC_DIR / path.lstrip("/")
+        ctype = "text/html" if file.suffix == ".html" else "text/javascript"
+        await route.fulfill(body=file.read_text(), content_type=ctype)
+
+    async def scenario():
+        async with launch_chromium(tmp_path / "home", executable=str(wrapper)) as browser:
+            context = await browser.new_context()
+            await context.route("http://127.0.0.1:9/**", serve)
+            page = await context.new_page()
+            bridge = closing(PageSignaling(page, citizen_end))
+            await bridge.attach()
+            await page.goto("http://127.0.0.1:9/test/citizen.html")
+            await page.wait_for_function("window.__ready !== undefined")
+            await page.evaluate("window.__ready")
+            bridge.start()
+            await session.prepare()
+            await session.start()
+            await wait_until(lambda: session.state is CallState.CONNECTED, what="connected")
+            await page.wait_for_function("window.__test.frames > 20", timeout=10_000)
+            await wait_until(lambda: session.remote_video_frames > 20, what="video from Chromium")
+
+            namespace.block_udp()
+            t_block = time.monotonic()
+            await wait_until(
+                lambda: session.state is CallState.RECONNECTING, limit=BLACKOUT_S, what="console"
+            )
+            await page.wait_for_function("window.__test.states.includes('reconnecting')", timeout=5_000)
+            t_browser = time.monotonic()
+            await asyncio.sleep(max(0.0, BLACKOUT_S - (time.monotonic() - t_block)))
+            frames_console = session.remote_video_frames
+            frames_browser = await page.evaluate("window.__test.frames")
+            namespace.unblock_udp()
+            t_unblock = time.monotonic()
+            await wait_until(
+                lambda: session.remote_video_frames > frames_console + 20, limit=15, what="video back"
+            )
+            t_back = time.monotonic()
+            await page.wait_for_function(f"window.__test.frames > {frames_browser + 20}", timeout=15_000)
+            await page.wait_for_function("window.__call.state === 'connected'", timeout=5_000)
+            await wait_until(lambda: session.state is CallState.CONNECTED, limit=5)
+            result = await page.evaluate("({states: window.__test.states, gen: window.__call.generation})")
+            await session.hang_up()
+            await context.close()
+            return result, t_browser - t_block, t_back - t_unblock
+
+    result, browser_noticed, video_back = arun(scenario(), timeout=90)
+    assert session.pc_generation == 1 and result["gen"] == 1 and session.renegotiations == 0
+    assert result["states"][-2:] == ["reconnecting", "connected"]
+    assert console_states[-3:] == ["reconnecting", "connected", "ended"]
+    print(
+        f"\nChromium citizen: browser showed reconnecting {browser_noticed:.2f} s into the blackout; "
+        f"console got 20 video frames {video_back:.2f} s after the path reopened"
+    )

@@ -89,12 +89,13 @@ def serve_static() -> Iterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def launch_chromium(home: Path) -> AsyncIterator[Any]:
+async def launch_chromium(home: Path, executable: str = CHROMIUM) -> AsyncIterator[Any]:
+    """``executable`` may be a wrapper (e.g. ``ip netns exec … /usr/bin/chromium``)."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=chromium_env(home)
+            executable_path=executable, args=CHROMIUM_ARGS, env=chromium_env(home)
         )
         try:
             yield browser
