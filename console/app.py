@@ -25,6 +25,7 @@ from PyQt6.QtWidgets import QApplication
 from console import __version__, i18n, log, paths
 from console.domain.appointment import Appointment, Status
 from console.domain.staff import Office, Staff
+from console.garbage import GuiThreadGarbageCollector
 from console.i18n import _
 from console.models.agenda_table import AgendaTableModel
 from console.options import Options, parse
@@ -88,7 +89,7 @@ class Console(QObject):
         super().__init__(parent)
         self.options = options
         log.init.debug("building context")
-        settings = Settings()
+        settings = Settings(self)
         credentials = CredentialStore(memory_only=options.memory_credentials)
         db = LocalDb(paths.local_db())
         api = BackendApi()
@@ -103,6 +104,7 @@ class Console(QObject):
         )
         self.events: EventStream | None = None
         self._shown_once = False
+        self._ready = False  # the first load after a login finished: reconnects may reload now
         self._stopped = False
 
         log.init.debug("building window")
@@ -178,6 +180,7 @@ class Console(QObject):
         ctx.agenda.set_scope(ctx.session.scope)
         self.window.set_user(staff, office)
         self.window.show_workspace()
+        self._ready = False
         ctx.connectivity.report(online)
         spawn(self._after_login(online))
 
@@ -188,6 +191,7 @@ class Console(QObject):
         if online:
             self._start_events()
             await ctx.agenda.flush()
+        self._ready = True
 
     # -- events and connectivity ----------------------------------------------------------------
     def _start_events(self) -> None:
@@ -227,7 +231,7 @@ class Console(QObject):
     def _on_online_changed(self, online: bool) -> None:
         self.window.set_online(online)
         self.agenda_view.set_offline(not online)
-        if online and not self._stopped:
+        if online and self._ready and not self._stopped:
             spawn(self._back_online())
 
     async def _back_online(self) -> None:
@@ -286,7 +290,9 @@ class Console(QObject):
         await self.ctx.session.shutdown()
         self.shutting_down.emit()
         self.window.close()
+        # Deleted here, on the GUI thread: never by a garbage collection in some worker thread.
         self.window.deleteLater()
+        self.deleteLater()
 
 
 def install_excepthook(console_ref: list[Console]) -> None:
@@ -390,7 +396,11 @@ def run(argv: list[str]) -> int:
     i18n.install(lang)
     app = build_qapplication([])
     i18n.install_qt(app, lang)
+    collector = GuiThreadGarbageCollector(app)
     console_ref: list[Console] = []
     install_excepthook(console_ref)
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        return runner.run(_main(app, options, console_ref, demo))
+    try:
+        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+            return runner.run(_main(app, options, console_ref, demo))
+    finally:
+        collector.stop()

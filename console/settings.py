@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QSettings
+from PyQt6.QtCore import QObject, QSettings
 
 from console import paths
 
@@ -12,8 +12,9 @@ SETTINGS_VERSION = 1
 class Settings:
     """Typed accessors for each option, with defaults in one place."""
 
-    def __init__(self) -> None:
-        self._qs = QSettings(str(paths.settings_file()), QSettings.Format.IniFormat)
+    def __init__(self, parent: QObject | None = None) -> None:
+        # With a parent, the QSettings is deleted with it on the GUI thread (see console/garbage.py).
+        self._qs = QSettings(str(paths.settings_file()), QSettings.Format.IniFormat, parent)
         if self._qs.value("settings_version") is None:
             self._qs.setValue("settings_version", SETTINGS_VERSION)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,6 +30,18 @@ def console_home(tmp_path: Path) -> Iterator[Path]:
     paths.set_base_dir(home)
     yield home
     paths.set_base_dir(None)
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_gui_thread() -> Iterator[None]:
+    """What console/garbage.py does in the app: no automatic collection in worker threads, where
+    freeing a Qt object crashes; collect on this (the GUI) thread instead."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.enable()
 
 
 @pytest.fixture(autouse=True)
@@ -104,6 +117,8 @@ class Consoles:
     def stop(self, console: Console) -> None:
         self._arun(console.shutdown())
         self.running.remove(console)
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        gc.collect()
 
 
 @pytest.fixture

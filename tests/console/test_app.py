@@ -71,3 +71,22 @@ def test_start_up_imports_nothing_heavy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     for heavy in ("aiortc", "av", "numpy", "sounddevice", "mss", "backend"):
         assert f"'{heavy}'" not in out
+
+
+def test_garbage_is_collected_on_the_gui_thread(qapp):
+    import gc
+
+    from console.garbage import GuiThreadGarbageCollector
+
+    was_enabled = gc.isenabled()
+    gc.enable()
+    collector = GuiThreadGarbageCollector()
+    try:
+        assert not gc.isenabled()  # no automatic collection in worker threads
+        collector.check()  # and the GUI-thread check runs without error
+    finally:
+        collector.stop()
+        collector.deleteLater()
+    assert gc.isenabled()
+    if not was_enabled:
+        gc.disable()
