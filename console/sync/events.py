@@ -177,6 +177,7 @@ class EventStream:
                 raise ApiError("token_expired", "event stream needed a new access token", 401)
             if response.status_code != 200:
                 raise ApiError(str(response.status_code), "event stream refused", response.status_code)
+            response.encoding = "utf-8"  # the SSE spec; requests would guess latin-1 for text/*
             for event in parse_sse(response.iter_lines(chunk_size=1024, decode_unicode=True)):
                 if event.id is not None:
                     self.last_event_id = event.id

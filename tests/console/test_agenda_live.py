@@ -107,7 +107,8 @@ def test_a_change_by_another_client_reaches_the_view(fresh_backend, consoles, un
     console = consoles.start(fresh_backend.url)
     consoles.login(console)
     until(lambda: console.events is not None and console.events.connected, what="event stream")
-    appt = first_with_status(console, "confirmed")
+    # A name with accents: the pushed JSON must be read as UTF-8.
+    appt = next(a for a in rows(console) if a.status == "confirmed" and not a.citizen_name.isascii())
     other = client_for(fresh_backend)
     other.patch(appt.id, version=appt.version, status="cancelled")
     row = console.agenda_model.row_of(appt.id)
@@ -115,7 +116,9 @@ def test_a_change_by_another_client_reaches_the_view(fresh_backend, consoles, un
         lambda: console.agenda_model.index(row, Column.STATUS).data() == status_name("cancelled"),
         what="pushed change shown",
     )
-    assert console.agenda_model.index(row, 0).data(AppointmentRole).version == appt.version + 1
+    pushed = console.agenda_model.index(row, 0).data(AppointmentRole)
+    assert pushed.version == appt.version + 1
+    assert pushed.citizen_name == appt.citizen_name
 
 
 def test_an_expired_access_token_is_refreshed_once_and_the_new_refresh_token_stored(
