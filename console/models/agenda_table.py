@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import html
 from typing import Any
 
 from PyQt6.QtCore import (
@@ -154,7 +155,9 @@ class AgendaTableModel(QAbstractTableModel):
         if column == Column.LANGUAGE:
             return language_name(a.language)
         if column in (Column.CITIZEN, Column.TRAMIT):
-            return self._display(a, column)  # long names are elided in the cell
+            # Long names are elided in the cell. Tooltips guess rich text from the content, so
+            # citizen text is escaped inside an explicit rich-text span: markup shows as text.
+            return f"<span>{html.escape(self._display(a, column))}</span>"
         return None
 
     def _colours(self, a: Appointment) -> tuple[str, str]:

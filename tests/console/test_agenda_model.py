@@ -101,3 +101,5 @@ def test_markup_in_citizen_name_stays_text():
     model = AgendaTableModel()
     model.set_appointments([appointment(1, name="<b>Anna</b> <img src=x>")])
     assert model.index(0, Column.CITIZEN).data() == "<b>Anna</b> <img src=x>"
+    tooltip = model.index(0, Column.CITIZEN).data(Qt.ItemDataRole.ToolTipRole)
+    assert tooltip == "<span>&lt;b&gt;Anna&lt;/b&gt; &lt;img src=x&gt;</span>"
