@@ -51,3 +51,8 @@ class SessionOptions:
     max_renegotiations: int = 5
     bye_timeout: float = 1.0
     video_codec: str | None = None  # "video/VP8" | "video/H264": preferred codec; None = aiortc's order
+    # A second video transceiver (sendrecv) for screen sharing, in every offer from the start, so sharing
+    # starts and stops (either side) without renegotiation. H.264 first: at 1080p it is cheaper than
+    # VP8 here and spends few bits on still text (BASELINES step 3).
+    screen_transceiver: bool = True
+    screen_codec: str | None = "video/H264"

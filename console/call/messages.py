@@ -194,13 +194,27 @@ def _check_candidate(c: object) -> IceCandidate:
 
 # --- data channel "chat": chat text and small control messages ------------------------------------------
 
-ChannelType = Literal["chat", "media-state", "ping", "pong"]
+ChannelType = Literal[
+    "chat", "media-state", "ping", "pong", "pointer", "mark", "clear-marks", "share-started", "share-stopped"
+]
 _CHANNEL_KEYS: Final = {
     "chat": {"type", "id", "text", "sent_at"},
     "media-state": {"type", "mic", "camera"},
     "ping": {"type", "t"},
     "pong": {"type", "t"},
+    # Screen sharing and remote guidance (console/screenshare, guidance.js). Coordinates are fractions
+    # 0..1 of the shared picture, so they survive scaling on either side.
+    "pointer": {"type", "surface", "x", "y", "visible"},
+    "mark": {"type", "id", "surface", "kind", "x1", "y1", "x2", "y2", "text"},
+    "clear-marks": {"type", "surface"},
+    "share-started": {"type", "width", "height"},
+    "share-stopped": {"type"},
 }
+# Whose shared screen a pointer or mark sits on: the citizen's share, or the informador's own share.
+SURFACES: Final = ("citizen", "informador")
+MARK_KINDS: Final = ("arrow", "box", "highlight", "text")
+MAX_MARK_TEXT_CHARS: Final = 200
+MAX_SHARE_SIDE: Final = 16384
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +240,47 @@ class PingMessage:
     pong: bool
 
 
-ChannelMessage = ChatMessage | MediaStateMessage | PingMessage
+@dataclass(frozen=True, slots=True)
+class PointerMessage:
+    """The live pointer on a shared screen; ``visible=False`` hides it (the mouse left the picture)."""
+
+    surface: Literal["citizen", "informador"]
+    x: float
+    y: float
+    visible: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class MarkMessage:
+    """A drawn mark. Arrow: from (x1, y1) to the tip (x2, y2); box/highlight: two corners; text: the
+    text's top-left at (x1, y1) (x2/y2 repeat it). ``text`` is plain text, only for ``kind == "text"``."""
+
+    id: str
+    surface: Literal["citizen", "informador"]
+    kind: Literal["arrow", "box", "highlight", "text"]
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ClearMarksMessage:
+    surface: Literal["citizen", "informador"]
+
+
+@dataclass(frozen=True, slots=True)
+class ShareMessage:
+    """The sender started (with the shared picture's size in pixels) or stopped sharing its screen."""
+
+    started: bool
+    width: int = 0
+    height: int = 0
+
+
+GuidanceMessage = PointerMessage | MarkMessage | ClearMarksMessage | ShareMessage
+ChannelMessage = ChatMessage | MediaStateMessage | PingMessage | GuidanceMessage
 
 
 def parse_channel_message(raw: str | bytes) -> ChannelMessage:
@@ -262,10 +316,55 @@ def parse_channel_message(raw: str | bytes) -> ChannelMessage:
         if not isinstance(mic, bool) or not isinstance(cam, bool):
             raise SignalingError("media-state: mic and camera must be booleans")
         return MediaStateMessage(mic, cam)
-    t = obj.get("t")
-    if isinstance(t, bool) or not isinstance(t, int | float):
-        raise SignalingError(f"{mtype}: t must be a number")
-    return PingMessage(float(t), pong=mtype == "pong")
+    if mtype in ("ping", "pong"):
+        t = obj.get("t")
+        if isinstance(t, bool) or not isinstance(t, int | float):
+            raise SignalingError(f"{mtype}: t must be a number")
+        return PingMessage(float(t), pong=mtype == "pong")
+    return _parse_guidance(mtype, obj)
+
+
+def _parse_guidance(mtype: str, obj: dict[str, Any]) -> GuidanceMessage:
+    if mtype == "share-stopped":
+        return ShareMessage(False)
+    if mtype == "share-started":
+        w, h = obj.get("width"), obj.get("height")
+        for name, v in (("width", w), ("height", h)):
+            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_SHARE_SIDE:
+                raise SignalingError(f"share-started: {name} must be an integer 1..{MAX_SHARE_SIDE}")
+        assert isinstance(w, int) and isinstance(h, int)
+        return ShareMessage(True, w, h)
+    surface = obj.get("surface")
+    if surface not in SURFACES:
+        raise SignalingError(f"{mtype}: surface must be one of {SURFACES}, got {_show(surface)}")
+    if mtype == "clear-marks":
+        return ClearMarksMessage(surface)
+    if mtype == "pointer":
+        visible = obj.get("visible", True)
+        if not isinstance(visible, bool):
+            raise SignalingError("pointer: visible must be a boolean")
+        return PointerMessage(surface, _fraction(obj, "x", mtype), _fraction(obj, "y", mtype), visible)
+    mark_id, kind, text = obj.get("id"), obj.get("kind"), obj.get("text", "")
+    if not isinstance(mark_id, str) or not _CALL_ID_RE.match(mark_id):
+        raise SignalingError(f"mark: id must be 1-64 characters [A-Za-z0-9_-], got {_show(mark_id)}")
+    if kind not in MARK_KINDS:
+        raise SignalingError(f"mark: kind must be one of {MARK_KINDS}, got {_show(kind)}")
+    if not isinstance(text, str) or len(text) > MAX_MARK_TEXT_CHARS or not (text == "" or text.isprintable()):
+        raise SignalingError(
+            f"mark: text must be plain printable text of at most {MAX_MARK_TEXT_CHARS} chars"
+        )
+    if (kind == "text") != bool(text.strip()):
+        raise SignalingError("mark: a text mark needs text, and only a text mark may carry it")
+    x1, y1, x2, y2 = (_fraction(obj, k, mtype) for k in ("x1", "y1", "x2", "y2"))
+    return MarkMessage(mark_id, surface, kind, x1, y1, x2, y2, text)
+
+
+def _fraction(obj: dict[str, Any], key: str, mtype: str) -> float:
+    v = obj.get(key)
+    # NaN fails both comparisons, so it is refused too; JSON has no infinities.
+    if isinstance(v, bool) or not isinstance(v, int | float) or not 0.0 <= v <= 1.0:
+        raise SignalingError(f"{mtype}: {key} must be a number 0..1, got {_show(v)}")
+    return float(v)
 
 
 def encode_channel_message(msg: ChannelMessage) -> str:
@@ -278,8 +377,21 @@ def encode_channel_message(msg: ChannelMessage) -> str:
         }
     elif isinstance(msg, MediaStateMessage):
         obj = {"type": "media-state", "mic": msg.mic, "camera": msg.camera}
-    else:
+    elif isinstance(msg, PingMessage):
         obj = {"type": "pong" if msg.pong else "ping", "t": msg.t}
+    elif isinstance(msg, PointerMessage):
+        obj = {"type": "pointer", "surface": msg.surface, "x": msg.x, "y": msg.y, "visible": msg.visible}
+    elif isinstance(msg, MarkMessage):
+        obj = {"type": "mark", "id": msg.id, "surface": msg.surface, "kind": msg.kind}
+        obj.update(x1=msg.x1, y1=msg.y1, x2=msg.x2, y2=msg.y2)
+        if msg.text:
+            obj["text"] = msg.text
+    elif isinstance(msg, ClearMarksMessage):
+        obj = {"type": "clear-marks", "surface": msg.surface}
+    elif msg.started:
+        obj = {"type": "share-started", "width": msg.width, "height": msg.height}
+    else:
+        obj = {"type": "share-stopped"}
     text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
     parse_channel_message(text)
     return text

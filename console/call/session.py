@@ -35,8 +35,11 @@ from console.call.config import IceServer, MediaSelection, SessionOptions
 from console.call.messages import (
     MAX_CHAT_CHARS,
     ChatMessage,
+    GuidanceMessage,
     MediaStateMessage,
     PingMessage,
+    PointerMessage,
+    ShareMessage,
     SignalingError,
     SignalMessage,
     encode_channel_message,
@@ -104,6 +107,9 @@ class CallSession(QObject):
         stats_updated(CallStats): about once a second.
         error(str): a refused message or a failed operation; the call goes on unless the state says not.
         notice(str): non-fatal, user-facing facts ("No microphone found: …").
+        remote_screen_frame(QImage): the citizen's shared screen (console/screenshare), scaled to
+            ``set_remote_screen_size``.
+        guidance_received(GuidanceMessage): a validated pointer/mark/clear-marks/share-started/stopped.
     """
 
     state_changed = pyqtSignal(object)
@@ -114,6 +120,8 @@ class CallSession(QObject):
     stats_updated = pyqtSignal(object)
     error = pyqtSignal(str)
     notice = pyqtSignal(str)
+    remote_screen_frame = pyqtSignal(QImage)
+    guidance_received = pyqtSignal(object)
 
     def __init__(
         self,
@@ -161,6 +169,15 @@ class CallSession(QObject):
         self.timings: dict[str, float] = {}  # time.monotonic() of milestones, for benchmarks and logs
         self.video_observers: list[Callable[[Any], None]] = []  # called with each decoded av.VideoFrame
         self.last_stats: CallStats | None = None
+        # Screen sharing (console/screenshare): the slot feeding the screen transceiver, the citizen's share.
+        self._screen_slot: Any = None
+        self.screen_renderer = FrameRenderer("screen", self)
+        self.screen_renderer.frame_ready.connect(self.remote_screen_frame)
+        self.screen_observers: list[Callable[[Any], None]] = []  # each decoded frame of the citizen's share
+        self.remote_screen_frames = 0
+        self.last_remote_screen_size: tuple[int, int] | None = None
+        self.remote_sharing: ShareMessage | None = None  # the citizen's share-started, while it lasts
+        self.local_sharing: ShareMessage | None = None
 
     # --- public API ----------------------------------------------------------------------------------
 
@@ -202,6 +219,10 @@ class CallSession(QObject):
             await self._media.start()
             assert self._media.video is not None
             self._media.video.on_frame = self._on_local_frame
+            if self.options.screen_transceiver:
+                from console.screenshare.track import ScreenSlot
+
+                self._screen_slot = ScreenSlot()
             self._gen = await self._new_generation(1)
         except BaseException:
             await self.close(CallState.FAILED, "preparing the call failed")
@@ -238,6 +259,44 @@ class CallSession(QObject):
         if self._media is not None:
             await self._media.set_camera_enabled(enabled)
             self._send_media_state()
+
+    @property
+    def screen_slot(self) -> Any:
+        """The ``ScreenSlot`` the screen transceiver sends (None before ``prepare`` or when disabled)."""
+        return self._screen_slot
+
+    def share_screen(self, track: Any, width: int, height: int) -> None:
+        """Send ``track`` (a ``ScreenShareTrack``) on the screen transceiver and announce it; replaces
+        (and stops) a running share. No renegotiation: the transceiver exists from the first offer."""
+        if self._screen_slot is None:
+            raise RuntimeError("this call has no screen transceiver (prepare() first)")
+        old = self._screen_slot.attach(track)
+        if old is not None and old is not track:
+            old.stop()
+        self.local_sharing = ShareMessage(True, width, height)
+        self._channel_send(encode_channel_message(self.local_sharing))
+
+    def stop_screen_share(self) -> None:
+        """Stop sending the screen (idempotent) and tell the citizen."""
+        old = self._screen_slot.detach() if self._screen_slot is not None else None
+        if old is not None:
+            old.stop()
+        if self.local_sharing is not None:
+            self.local_sharing = None
+            self._channel_send(encode_channel_message(ShareMessage(False)))
+
+    def send_guidance(self, msg: GuidanceMessage) -> None:
+        """Send a pointer/mark/clear-marks message. Pointer moves are dropped while the channel is not
+        open (a stale pointer is useless); marks are queued like chat."""
+        text = encode_channel_message(msg)
+        gen = self._gen
+        if isinstance(msg, PointerMessage) and (gen is None or gen.channel.readyState != "open"):
+            return
+        self._channel_send(text)
+
+    def set_remote_screen_size(self, size: QSize) -> None:
+        """Scale the citizen's shared screen to this before it reaches the GUI (off the GUI thread)."""
+        self.screen_renderer.target_size = size
 
     def set_remote_video_size(self, size: QSize) -> None:
         """Scale remote frames to this (the view's pixel size); conversion happens off the GUI thread."""
@@ -315,6 +374,12 @@ class CallSession(QObject):
                     try:
                         self.renderer.close()
                         self.self_view.close()
+                        self.screen_renderer.close()
+                        if self._screen_slot is not None:
+                            share = self._screen_slot.detach()
+                            if share is not None:
+                                share.stop()
+                            self._screen_slot.stop()
                     finally:
                         try:
                             await self._signaling.close()
@@ -344,12 +409,22 @@ class CallSession(QObject):
             caps = RTCRtpSender.getCapabilities("video").codecs
             preferred = [c for c in caps if c.mimeType == self.options.video_codec]
             video.setCodecPreferences(preferred + [c for c in caps if c not in preferred])
+        screen = None
+        if self._screen_slot is not None:
+            screen = pc.addTransceiver(ConnectionTap(self._screen_slot), direction="sendrecv")
+            if self.options.screen_codec:
+                caps = RTCRtpSender.getCapabilities("video").codecs
+                preferred = [c for c in caps if c.mimeType == self.options.screen_codec]
+                screen.setCodecPreferences(preferred + [c for c in caps if c not in preferred])
         # Negotiated id 0 on both sides: no in-band open handshake, and trivially recreated per generation.
         channel = pc.createDataChannel("chat", ordered=True, negotiated=True, id=0)
         gen = _Generation(number, pc, channel)
 
         @pc.on("track")
         def on_track(track: Any) -> None:
+            if screen is not None and track is screen.receiver.track:
+                gen.spawn(self._consume_screen(gen, track), "screen")
+                return
             consume = self._consume_video if track.kind == "video" else self._consume_audio
             gen.spawn(consume(gen, track), track.kind)
 
@@ -401,6 +476,22 @@ class CallSession(QObject):
             for observer in self.video_observers:
                 observer(frame)
             self.renderer.submit(frame)
+
+    async def _consume_screen(self, gen: _Generation, track: Any) -> None:
+        from aiortc.mediastreams import MediaStreamError
+
+        while True:
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                return
+            self._last_media = time.monotonic()
+            self.remote_screen_frames += 1
+            self.last_remote_screen_size = (frame.width, frame.height)
+            for observer in self.screen_observers:
+                observer(frame)
+            if self.remote_sharing is not None:  # frames after share-stopped are the browser's last ones
+                self.screen_renderer.submit(frame)
 
     async def _consume_audio(self, gen: _Generation, track: Any) -> None:
         from aiortc.mediastreams import MediaStreamError
@@ -524,6 +615,8 @@ class CallSession(QObject):
             return
         self.timings.setdefault("channel_open", time.monotonic())
         self._send_media_state()
+        if self.local_sharing is not None:  # a new generation: tell the citizen we are still sharing
+            gen.channel.send(encode_channel_message(self.local_sharing))
         outbox, self._outbox = self._outbox, []
         for text in outbox:
             self._channel_send(text)
@@ -557,8 +650,13 @@ class CallSession(QObject):
         elif isinstance(msg, MediaStateMessage):
             self.remote_mic, self.remote_camera = msg.mic, msg.camera
             self.remote_media_changed.emit(msg.mic, msg.camera)
-        elif isinstance(msg, PingMessage) and not msg.pong:
-            self._channel_send(encode_channel_message(PingMessage(msg.t, pong=True)))
+        elif isinstance(msg, PingMessage):
+            if not msg.pong:
+                self._channel_send(encode_channel_message(PingMessage(msg.t, pong=True)))
+        else:  # screen-share guidance (console/screenshare)
+            if isinstance(msg, ShareMessage):
+                self.remote_sharing = msg if msg.started else None
+            self.guidance_received.emit(msg)
 
     # --- watchdog + stats -------------------------------------------------------------------------------
 

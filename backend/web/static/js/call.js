@@ -14,6 +14,14 @@
 // Events (CustomEvent, payload in .detail): state, remotestream (MediaStream), chat ({text, sentAt,
 // id}), mediastate ({mic, camera}: the informador's switches), stats ({inboundKbps, outboundKbps,
 // lossPct, rttMs, framesDecoded, fps}), error (string: a refused message; the call goes on).
+//
+// Screen sharing (./screenshare.js, ./guidance.js): the console's offer has a second video m-line for
+// the screen (sendrecv) from the start, so sharing starts and stops with replaceTrack, no renegotiation.
+//   await call.startScreenShare(track); await call.stopScreenShare(); call.sendGuidance(msg);
+// Events: remotescreen (MediaStream: the informador's shared screen), guidance (a validated pointer /
+// mark / clear-marks / share-started / share-stopped message from the console).
+
+import { GUIDANCE_TYPES, parseGuidance } from "./guidance.js";
 
 const TYPES = ["offer", "answer", "candidate", "end-of-candidates", "bye", "renegotiate"];
 const MAX_SIGNAL_BYTES = 64 * 1024;
@@ -71,7 +79,15 @@ function parseChannel(raw) {
     return msg;
   }
   if ((msg.type === "ping" || msg.type === "pong") && typeof msg.t === "number") return msg;
+  if (GUIDANCE_TYPES.includes(msg.type)) return parseGuidance(msg);
   throw new SignalingError(`unknown data-channel message type ${JSON.stringify(msg.type)}`);
+}
+
+/** The mid of the screen m-line: the second m=video section of the console's offer (null if none). */
+function screenMidOf(sdp) {
+  const videos = sdp.split(/\r?\nm=/).slice(1).filter((sec) => sec.startsWith("video"));
+  const match = videos[1]?.match(/\r?\na=mid:(\S+)/);
+  return match ? match[1] : null;
 }
 
 function randomId() {
@@ -104,6 +120,9 @@ export class CitizenCall extends EventTarget {
     this.micEnabled = true;
     this.cameraEnabled = true;
     this.remoteStream = null;
+    this.remoteScreenStream = null;
+    this.screenTrack = null; // what we share (getDisplayMedia), kept across generations
+    this.remoteSharing = null; // the console's share-started message while it shares
     this.timings = {};
     this._warm = null;
     this._statsTimer = null;
@@ -152,7 +171,8 @@ export class CitizenCall extends EventTarget {
         continue;
       }
       track.enabled = track.kind === "audio" ? this.micEnabled : this.cameraEnabled;
-      const sender = this.pc?.getSenders().find((s) => s.track?.kind === track.kind);
+      const screen = this._screenTransceiver()?.sender;
+      const sender = this.pc?.getSenders().find((s) => s.track?.kind === track.kind && s !== screen);
       if (sender) await sender.replaceTrack(track);
       if (old) {
         this.localStream.removeTrack(old);
@@ -202,7 +222,13 @@ export class CitizenCall extends EventTarget {
     this.pc = pc;
     this._bind(pc, gen);
     this._setState(first ? "connecting" : "reconnecting");
+    pc._screenMid = screenMidOf(msg.sdp);
     await pc.setRemoteDescription({ type: "offer", sdp: msg.sdp });
+    const screenTx = this._screenTransceiver(pc);
+    if (screenTx) {
+      screenTx.direction = "sendrecv"; // so we can share later with replaceTrack alone
+      if (this.screenTrack) await screenTx.sender.replaceTrack(this.screenTrack);
+    }
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     if (gen !== this.generation) return; // superseded while we were answering
@@ -237,6 +263,11 @@ export class CitizenCall extends EventTarget {
     };
     pc.ontrack = (e) => {
       if (gen !== this.generation) return;
+      if (pc._screenMid && e.transceiver?.mid === pc._screenMid) {
+        this.remoteScreenStream = new MediaStream([e.track]);
+        this._emit("remotescreen", this.remoteScreenStream);
+        return;
+      }
       if (!this.remoteStream) this.remoteStream = new MediaStream();
       for (const t of this.remoteStream.getTracks()) if (t.kind === e.track.kind) this.remoteStream.removeTrack(t);
       this.remoteStream.addTrack(e.track);
@@ -259,6 +290,7 @@ export class CitizenCall extends EventTarget {
     channel.onopen = () => {
       if (gen !== this.generation) return;
       this._sendChannel({ type: "media-state", mic: this.micEnabled, camera: this.cameraEnabled });
+      if (this.screenTrack) this._sendChannel(this._shareStarted(this.screenTrack), false);
       const queued = this.outbox;
       this.outbox = [];
       for (const text of queued) channel.send(text);
@@ -290,7 +322,46 @@ export class CitizenCall extends EventTarget {
       this._emit("mediastate", { mic: msg.mic, camera: msg.camera });
     } else if (msg.type === "ping") {
       this._sendChannel({ type: "pong", t: msg.t });
+    } else if (GUIDANCE_TYPES.includes(msg.type)) {
+      if (msg.type === "share-started") this.remoteSharing = msg;
+      else if (msg.type === "share-stopped") this.remoteSharing = null;
+      this._emit("guidance", msg);
     }
+  }
+
+  _screenTransceiver(pc = this.pc) {
+    if (!pc?._screenMid) return null;
+    return pc.getTransceivers().find((t) => t.mid === pc._screenMid) ?? null;
+  }
+
+  _shareStarted(track) {
+    const s = track.getSettings?.() ?? {};
+    const side = (v) => Math.min(16384, Math.max(1, Math.round(v || 1)));
+    return { type: "share-started", width: side(s.width), height: side(s.height) };
+  }
+
+  /** Send our screen (a getDisplayMedia video track) on the screen m-line and tell the console. */
+  async startScreenShare(track) {
+    this.screenTrack = track;
+    const tx = this._screenTransceiver();
+    if (tx) await tx.sender.replaceTrack(track);
+    this._sendChannel(this._shareStarted(track));
+  }
+
+  /** Stop sending the screen (the caller stops the track) and tell the console. Idempotent. */
+  async stopScreenShare() {
+    if (!this.screenTrack) return;
+    this.screenTrack = null;
+    const tx = this._screenTransceiver();
+    if (tx) await tx.sender.replaceTrack(null);
+    this._sendChannel({ type: "share-stopped" });
+  }
+
+  /** Send a guidance message (validated). Pointer moves are dropped while the channel is closed. */
+  sendGuidance(msg) {
+    const clean = parseGuidance(msg);
+    this._sendChannel(clean, clean.type !== "pointer");
+    return clean;
   }
 
   /** Send a chat line (plain text). Queued while (re)connecting. Returns the message. */
@@ -352,7 +423,7 @@ export class CitizenCall extends EventTarget {
         inBytes += s.bytesReceived ?? 0;
         lost += Math.max(0, s.packetsLost ?? 0);
         received += s.packetsReceived ?? 0;
-        if (s.kind === "video") {
+        if (s.kind === "video" && !(pc._screenMid && s.mid === pc._screenMid)) {
           framesDecoded = s.framesDecoded ?? 0;
           fps = s.framesPerSecond ?? 0;
         }
