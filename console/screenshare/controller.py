@@ -5,8 +5,9 @@ The call panel creates one per ``CallSession`` and wires widgets to it:
 - the informador's own share: ``await start_share(source)`` / ``stop_share()``; ``preview_frame``
   (QImage, ≤ 5 per second, built in the capture thread) for the own-screen preview; the informador's
   mouse position over the shared area goes to the citizen as the live pointer (surface "informador");
-- the citizen's share: ``session.remote_screen_frame`` feeds a :class:`~console.screenshare.widgets.GuidanceView`;
-  ``remote_share_changed(bool, w, h)`` says when it starts/stops;
+- the citizen's share: ``session.remote_screen_frame`` feeds a
+  :class:`~console.screenshare.widgets.GuidanceView`; ``remote_share_changed(bool, w, h)`` says when it
+  starts/stops;
 - guidance: ``send_pointer`` (throttled to ``max_pointer_rate``), ``send_mark``, ``clear_marks``;
   incoming guidance is re-emitted as ``guidance``.
 
@@ -20,7 +21,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from PyQt6.QtCore import QObject, QPoint, QTimer, pyqtSignal
 from PyQt6.QtGui import QCursor, QImage
@@ -169,7 +170,15 @@ class ScreenShareController(QObject):
         self.pointer.push(PointerMessage(surface, _clip(x), _clip(y), visible))
 
     def send_mark(
-        self, surface: Surface, kind: MarkKind, x1: float, y1: float, x2: float, y2: float, text: str = ""
+        self,
+        surface: Surface,
+        kind: MarkKind,
+        *,
+        x1: float,
+        y1: float,
+        x2: float,
+        y2: float,
+        text: str = "",
     ) -> MarkMessage:
         msg = MarkMessage(
             uuid.uuid4().hex[:16], surface, kind, _clip(x1), _clip(y1), _clip(x2), _clip(y2), text.strip()
