@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from PyQt6.QtCore import QDate, QItemSelection, QLocale, QModelIndex, Qt, pyqtSignal
+from PyQt6.QtGui import QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -204,6 +205,12 @@ class AgendaView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.banner)
         layout.addWidget(splitter, 1)
+
+        # Keyboard: the informador's hands are on the keyboard between calls.
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self.search.setFocus)
+        QShortcut(QKeySequence("Alt+Left"), self, self.prev_day.click)
+        QShortcut(QKeySequence("Alt+Right"), self, self.next_day.click)
+        QShortcut(QKeySequence("Alt+Home"), self, self.today.click)
 
         self._connect_signals()
         self._show_day_title()
