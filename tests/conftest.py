@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.helpers.asyncloop",
     "tests.helpers.backend_server",
     "tests.helpers.browser",
+    "tests.helpers.consoles",
 ]
