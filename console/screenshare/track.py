@@ -82,6 +82,7 @@ class ScreenShareTrack(MediaStreamTrack):
             region.width, region.height, self.settings.max_width, self.settings.max_height
         )
         self.fps_cap = self.settings.max_fps
+        self._work_avg: float | None = None
         self.stats = CaptureStats(fps_cap=self.fps_cap)
         # Called on the loop thread with (raw BGRA, width, height) of each changed grab: the preview.
         self.on_grab: Callable[[bytes, int, int], None] | None = None
@@ -159,7 +160,9 @@ class ScreenShareTrack(MediaStreamTrack):
         s = self.settings
         self.stats.last_work_ms = work_ms
         self.stats.max_work_ms = max(self.stats.max_work_ms, work_ms)
-        affordable = 1000.0 * s.max_duty / max(work_ms, 1e-3)
+        # A moving average: one slow tick (the encoder's threads took both cores) must not halve the rate.
+        self._work_avg = work_ms if self._work_avg is None else 0.8 * self._work_avg + 0.2 * work_ms
+        affordable = 1000.0 * s.max_duty / max(self._work_avg, 1e-3)
         if affordable < self.fps_cap:
             self.fps_cap = max(2.0, affordable)
         elif self.fps_cap < s.max_fps:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from console.call.messages import MarkMessage, PointerMessage, ShareMessage
 from console.call.signaling import memory_pair
 from console.call.state import CallState
 from console.screenshare.capture import Region, ShareSource
@@ -74,7 +73,7 @@ def test_citizen_shares_and_console_guides(arun, browser_context, ss_server, clo
         assert edge[0] > 180 and edge[1] < 80 and edge[3] > 200, edge
         assert ptr[0] > 180 and ptr[3] > 150, ptr
         assert inside[3] == 0, inside  # a box is an outline
-        SHOTS.mkdir(parents=True, exist_ok=True)
+        SHOTS.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a tmp dir, instant
         await page.screenshot(path=str(SHOTS / "citizen-sharing-with-marks.png"), full_page=True)
         assert box.id in {m["id"] for m in state["local"]["marks"]}
 
@@ -103,7 +102,7 @@ def test_citizen_shares_and_console_guides(arun, browser_context, ss_server, clo
 
 
 @pytest.mark.xvfb
-def test_console_shares_a_real_x_screen_to_chromium(
+def test_console_shares_a_real_x_screen_to_chromium(  # noqa: PLR0917 - pytest fixtures
     arun, browser_context, ss_server, closing, monkeypatch, loopback_ice
 ):
     console_end, citizen_end = memory_pair()
@@ -143,7 +142,7 @@ def test_console_shares_a_real_x_screen_to_chromium(
             # Pointer over the informador's own share reaches the page's remote overlay.
             ctl.send_pointer("informador", 0.5, 0.5)
             await page.wait_for_function("window.__ui.state.remote.pointer !== null")
-            SHOTS.mkdir(parents=True, exist_ok=True)
+            SHOTS.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a tmp dir, instant
             await page.screenshot(path=str(SHOTS / "citizen-sees-informador-screen.png"), full_page=True)
             await ctl.stop_share()
             await page.wait_for_function("window.__call.remoteSharing === null")

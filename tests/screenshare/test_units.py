@@ -52,13 +52,13 @@ def test_guidance_round_trip(msg):
         ({"type": "pointer", "surface": "desk", "x": 0, "y": 0}, "surface must be"),
         ({"type": "pointer", "surface": "citizen", "x": 0, "y": 0, "colour": "red"}, "unexpected field"),
         ({"type": "pointer", "surface": "citizen", "x": 0, "y": 0, "visible": 1}, "visible must be"),
-        ({"type": "mark", "id": "a", "surface": "citizen", "kind": "circle", "x1": 0, "y1": 0, "x2": 1, "y2": 1}, "kind"),
-        ({"type": "mark", "id": "a b", "surface": "citizen", "kind": "box", "x1": 0, "y1": 0, "x2": 1, "y2": 1}, "id"),
-        ({"type": "mark", "id": "a", "surface": "citizen", "kind": "box", "x1": 0, "y1": -0.1, "x2": 1, "y2": 1}, "y1"),
-        ({"type": "mark", "id": "a", "surface": "citizen", "kind": "text", "x1": 0, "y1": 0, "x2": 0, "y2": 0}, "needs text"),
-        ({"type": "mark", "id": "a", "surface": "citizen", "kind": "box", "x1": 0, "y1": 0, "x2": 1, "y2": 1, "text": "x"}, "only a text"),
-        ({"type": "mark", "id": "a", "surface": "citizen", "kind": "text", "x1": 0, "y1": 0, "x2": 0, "y2": 0, "text": "a\x1b[31m"}, "printable"),
-        ({"type": "mark", "id": "a", "surface": "citizen", "kind": "text", "x1": 0, "y1": 0, "x2": 0, "y2": 0, "text": "x" * 201}, "at most 200"),
+        ({"type": "mark", "id": "a", "surface": "citizen", "kind": "circle", "x1": 0, "y1": 0, "x2": 1, "y2": 1}, "kind"),  # noqa: E501 - a table reads better unwrapped
+        ({"type": "mark", "id": "a b", "surface": "citizen", "kind": "box", "x1": 0, "y1": 0, "x2": 1, "y2": 1}, "id"),  # noqa: E501 - a table reads better unwrapped
+        ({"type": "mark", "id": "a", "surface": "citizen", "kind": "box", "x1": 0, "y1": -0.1, "x2": 1, "y2": 1}, "y1"),  # noqa: E501 - a table reads better unwrapped
+        ({"type": "mark", "id": "a", "surface": "citizen", "kind": "text", "x1": 0, "y1": 0, "x2": 0, "y2": 0}, "needs text"),  # noqa: E501 - a table reads better unwrapped
+        ({"type": "mark", "id": "a", "surface": "citizen", "kind": "box", "x1": 0, "y1": 0, "x2": 1, "y2": 1, "text": "x"}, "only a text"),  # noqa: E501 - a table reads better unwrapped
+        ({"type": "mark", "id": "a", "surface": "citizen", "kind": "text", "x1": 0, "y1": 0, "x2": 0, "y2": 0, "text": "a\x1b[31m"}, "printable"),  # noqa: E501 - a table reads better unwrapped
+        ({"type": "mark", "id": "a", "surface": "citizen", "kind": "text", "x1": 0, "y1": 0, "x2": 0, "y2": 0, "text": "x" * 201}, "at most 200"),  # noqa: E501 - a table reads better unwrapped
         ({"type": "clear-marks"}, "surface must be"),
         ({"type": "share-started", "width": 0, "height": 10}, "width"),
         ({"type": "share-started", "width": 10, "height": 99999}, "height"),

@@ -15,7 +15,7 @@ from PyQt6.QtGui import QColor, QPainter
 from PyQt6.QtWidgets import QApplication, QWidget
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from xscreen import CLOCK_BITS, CLOCK_BLOCK, CLOCK_TOP, COLOURS, GRID, HEIGHT, WIDTH  # noqa: E402
+from xscreen import CLOCK_BITS, CLOCK_BLOCK, CLOCK_TOP, COLOURS, GRID, HEIGHT, WIDTH
 
 
 class Pattern(QWidget):
