@@ -6,9 +6,9 @@ import importlib
 import sys
 
 BENCHMARKS = {
-    "startup": "benchmarks.startup",       # console start → agenda shown, idle RSS
-    "api": "benchmarks.api_load",          # API p99 at a fixed request rate, /health as the anchor
-    "call": "benchmarks.call_setup",       # admit → first remote frame vs two Chromium peers
+    "startup": "benchmarks.startup",  # console start → agenda shown, idle RSS
+    "api": "benchmarks.api_load",  # API p99 at a fixed request rate, /health as the anchor
+    "call": "benchmarks.call_setup",  # admit → first remote frame vs two Chromium peers
     "screenshare": "benchmarks.screenshare",  # 1080p Xvfb share: fps, CPU, GUI stall, latency vs Chromium
 }
 

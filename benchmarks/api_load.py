@@ -48,8 +48,19 @@ def ensure_hey() -> str:
 
 def start_backend(data_dir: Path, day: date, workers: int) -> tuple[subprocess.Popen[str], str]:
     cmd = [
-        sys.executable, "-m", "backend", "serve", "--host", "127.0.0.1", "--port", "0",
-        "--database-url", f"sqlite:///{data_dir / 'bench.db'}", "--seed-demo", "--day", day.isoformat(),
+        sys.executable,
+        "-m",
+        "backend",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--database-url",
+        f"sqlite:///{data_dir / 'bench.db'}",
+        "--seed-demo",
+        "--day",
+        day.isoformat(),
     ]
     if workers > 1:
         cmd += ["--workers", str(workers)]
@@ -77,7 +88,7 @@ def login(url: str) -> str:
         return str(json.load(resp)["access_token"])
 
 
-def run_hey(hey: str, name: str, url: str, rate: int, seconds: int, token: str | None) -> Result:
+def run_hey(hey: str, name: str, url: str, rate: int, seconds: int, token: str | None) -> Result:  # noqa: PLR0917
     workers = 50
     cmd = [hey, "-z", f"{seconds}s", "-c", str(workers), "-q", str(max(1, rate // workers))]
     if token:
@@ -116,21 +127,36 @@ def main(argv: list[str]) -> None:
             # Warm-up so first-request costs (imports, prepared statements) do not count.
             run_hey(hey, "warm-up", f"{url}/api/v1/health", 100, 2, None)
             results = [
-                run_hey(hey, "GET /health (anchor: no auth, no DB)", f"{url}/api/v1/health",
-                        args.rate, args.seconds, None),
+                run_hey(
+                    hey,
+                    "GET /health (anchor: no auth, no DB)",
+                    f"{url}/api/v1/health",
+                    args.rate,
+                    args.seconds,
+                    None,
+                ),
                 run_hey(hey, "GET /me (auth)", f"{url}/api/v1/me", args.rate, args.seconds, token),
-                run_hey(hey, "GET /appointments?day (auth+validation+SQLite)",
-                        f"{url}/api/v1/appointments?day={day.isoformat()}", args.rate, args.seconds, token),
+                run_hey(
+                    hey,
+                    "GET /appointments?day (auth+validation+SQLite)",
+                    f"{url}/api/v1/appointments?day={day.isoformat()}",
+                    args.rate,
+                    args.seconds,
+                    token,
+                ),
             ]
         finally:
             proc.terminate()
             proc.wait(timeout=15)
     print(f"target {args.rate} req/s for {args.seconds} s, {args.workers} server worker(s); goal p99 < 50 ms")
-    print(f"| {'request':<48} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | {'max ms':>7} | {'non-2xx':>7} |")
+    header = ("request", "req/s", "p50 ms", "p99 ms", "max ms", "non-2xx")
+    print(f"| {header[0]:<48} | " + " | ".join(f"{h:>7}" for h in header[1:]) + " |")
     print(f"|{'-' * 50}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|")
     for r in results:
-        print(f"| {r.name:<48} | {r.rps:>7.0f} | {r.p50_ms:>7.1f} | {r.p99_ms:>7.1f} | {r.max_ms:>7.1f} "
-              f"| {r.non_2xx:>7} |")
+        print(
+            f"| {r.name:<48} | {r.rps:>7.0f} | {r.p50_ms:>7.1f} | {r.p99_ms:>7.1f} | {r.max_ms:>7.1f} "
+            f"| {r.non_2xx:>7} |"
+        )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -97,8 +98,11 @@ def run_once(cmd: list[str], env: dict[str, str], idle_s: float) -> tuple[float,
 def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
     for n in range(90, 140):
         if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                ["Xvfb", f":{n}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             deadline = time.monotonic() + 10
             while not Path(f"/tmp/.X11-unix/X{n}").exists():
                 if time.monotonic() > deadline or proc.poll() is not None:
@@ -109,8 +113,14 @@ def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
 
 
 def unlock_keyring(env: dict[str, str]) -> None:
-    out = subprocess.run(["gnome-keyring-daemon", "--unlock", "--components=secrets"], input="bench",
-                         capture_output=True, text=True, env=env, check=True).stdout
+    out = subprocess.run(
+        ["gnome-keyring-daemon", "--unlock", "--components=secrets"],
+        input="bench",
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
     for line in out.splitlines():
         key, _, value = line.partition("=")
         if key and value:
@@ -126,20 +136,41 @@ def main(argv: list[str]) -> None:
         # A private session bus, so the real Secret Service path is measured without the user's keyring.
         if not shutil.which("dbus-run-session"):
             raise SystemExit("dbus-run-session not found (./dev setup installs dbus and gnome-keyring)")
-        sys.exit(subprocess.call(["dbus-run-session", "--", sys.executable, "-m", "benchmarks.startup", *argv]))
+        cmd = ["dbus-run-session", "--", sys.executable, "-m", "benchmarks.startup", *argv]
+        sys.exit(subprocess.call(cmd))
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-startup-"))
-    env = dict(os.environ, HOME=str(tmp / "home"), XDG_DATA_HOME=str(tmp / "home/.local/share"),
-               XDG_RUNTIME_DIR=str(tmp / "run"), QT_QPA_PLATFORM="xcb")
+    env = dict(
+        os.environ,
+        HOME=str(tmp / "home"),
+        XDG_DATA_HOME=str(tmp / "home/.local/share"),
+        XDG_RUNTIME_DIR=str(tmp / "run"),
+        QT_QPA_PLATFORM="xcb",
+    )
     for d in (env["HOME"], env["XDG_RUNTIME_DIR"]):
         Path(d).mkdir(parents=True, mode=0o700)
     unlock_keyring(env)
     xvfb, display = start_xvfb()
     env["DISPLAY"] = display
     backend = subprocess.Popen(
-        [sys.executable, "-m", "backend", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--database-url", f"sqlite:///{tmp / 'bench.db'}", "--seed-demo"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "backend",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--database-url",
+            f"sqlite:///{tmp / 'bench.db'}",
+            "--seed-demo",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+    )
     try:
         assert backend.stdout is not None
         url = ""
@@ -148,9 +179,11 @@ def main(argv: list[str]) -> None:
             if m:
                 url = m.group(1)
                 break
-        req = urllib.request.Request(f"{url}/api/v1/auth/login",
-                                     data=json.dumps({"username": "marta", "password": "demo"}).encode(),
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            f"{url}/api/v1/auth/login",
+            data=json.dumps({"username": "marta", "password": "demo"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=10) as resp:
             refresh = json.load(resp)["refresh_token"]
         data_dir = tmp / "console"
@@ -163,14 +196,21 @@ def main(argv: list[str]) -> None:
             "qs = QSettings(sys.argv[3], QSettings.Format.IniFormat)\n"
             "qs.setValue('server/url', sys.argv[1]); qs.setValue('server/username', 'marta'); qs.sync()\n"
         )
-        subprocess.run([sys.executable, "-c", seed, url, refresh, str(data_dir / "config" / "console.ini")],
-                       env=env, check=True, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-c", seed, url, refresh, str(data_dir / "config" / "console.ini")],
+            env=env,
+            check=True,
+            cwd=ROOT,
+        )
         rows: list[tuple[str, list[float], list[float]]] = []
         anchor = [sys.executable, "-c", ANCHOR, "30"]
         console = [sys.executable, "-m", "console", "--data-dir", str(data_dir), "--quit-after", "30"]
         demo = [sys.executable, "-m", "console", "--demo", "--quit-after", "30"]
-        results: dict[str, tuple[list[float], list[float]]] = {"anchor": ([], []), "console": ([], []),
-                                                                "demo": ([], [])}
+        results: dict[str, tuple[list[float], list[float]]] = {
+            "anchor": ([], []),
+            "console": ([], []),
+            "demo": ([], []),
+        }
         for _ in range(args.runs):  # interleaved, so drift on a shared machine hits every row alike
             for name, cmd in (("anchor", anchor), ("console", console), ("demo", demo)):
                 ms, mb = run_once(cmd, env, args.idle)
@@ -190,16 +230,20 @@ def main(argv: list[str]) -> None:
         xvfb.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"{args.runs} interleaved runs each, xcb on Xvfb; goal: start → agenda < 1500 ms, idle RSS < 250 MB")
+    print(
+        f"{args.runs} interleaved runs each, xcb on Xvfb; goal: start → agenda < 1500 ms, idle RSS < 250 MB"
+    )
     print(f"| {'start':<46} | {'median ms':>9} | {'min–max ms':>13} | {'idle RSS MB':>11} |")
     print(f"|{'-' * 48}|{'-' * 11}|{'-' * 15}|{'-' * 13}|")
     for label, times, rss in rows:
-        ok = [t for t in times if t == t]
+        ok = [t for t in times if not math.isnan(t)]
         span = f"{min(ok):.0f}–{max(ok):.0f}" if ok else "n/a"
         med = f"{statistics.median(ok):.0f}" if ok else "n/a"
-        rss_ok = [r for r in rss if r == r]
-        print(f"| {label:<46} | {med:>9} | {span:>13} | "
-              f"{statistics.median(rss_ok) if rss_ok else float('nan'):>11.0f} |")
+        rss_ok = [r for r in rss if not math.isnan(r)]
+        print(
+            f"| {label:<46} | {med:>9} | {span:>13} | "
+            f"{statistics.median(rss_ok) if rss_ok else float('nan'):>11.0f} |"
+        )
 
 
 if __name__ == "__main__":
