@@ -36,6 +36,55 @@ class _Document(BaseModel):
     names: _Names
 
 
+class _FieldOption(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    value: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)
+    labels: _Names
+
+
+class _FormField(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)
+    type: Literal[
+        "text", "dni_nie", "date", "postal_code", "phone", "email", "iban", "choice", "number", "bool"
+    ]
+    required: bool = False
+    labels: _Names
+    options: list[_FieldOption] = Field(default_factory=list)
+    min: float | None = None
+    max: float | None = None
+    date_range: Literal["past", "future", "any"] = "any"
+    max_length: int = Field(default=500, ge=1, le=2000)
+
+    @field_validator("options")
+    @classmethod
+    def _unique_options(cls, v: list[_FieldOption]) -> list[_FieldOption]:
+        if len({o.value for o in v}) != len(v):
+            raise ValueError("option values repeat")
+        return v
+
+
+class _Form(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fields: list[_FormField] = Field(min_length=1)
+
+    @field_validator("fields")
+    @classmethod
+    def _check_fields(cls, v: list[_FormField]) -> list[_FormField]:
+        if len({f.key for f in v}) != len(v):
+            raise ValueError("form field keys repeat")
+        for f in v:
+            if (f.type == "choice") != bool(f.options):
+                raise ValueError(f"{f.key}: options are for (and required by) choice fields")
+        return v
+
+
+class _AssistedStep(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    texts: _Names
+    documents: list[str] = Field(default_factory=list)
+
+
 class CatalogueEntry(BaseModel):
     # extra="ignore": the catalogue may grow fields (form schema, call script) before the loader does.
     model_config = ConfigDict(extra="ignore")
@@ -47,6 +96,9 @@ class CatalogueEntry(BaseModel):
     portal_url: str = Field(default="", max_length=500)
     names: _Names
     required_documents: list[_Document] = Field(default_factory=list)
+    # The tràmit wizard (backend/tramitacio): without them the generic schema applies.
+    form: _Form | None = None
+    assisted_steps: list[_AssistedStep] = Field(default_factory=list)
 
     @field_validator("levels")
     @classmethod
@@ -104,6 +156,14 @@ def upsert_catalogue(session: Session, entries: list[CatalogueEntry]) -> int:
         row.portal_url = e.portal_url
         row.names = e.names.model_dump()
         row.required_documents = [d.model_dump() for d in e.required_documents]
+        row.form_schema = (
+            {
+                "fields": [f.model_dump(exclude_none=True) for f in e.form.fields] if e.form else [],
+                "assisted_steps": [s.model_dump() for s in e.assisted_steps],
+            }
+            if e.form or e.assisted_steps
+            else None
+        )
         if e.code not in existing:
             session.add(row)
     return len(entries)

@@ -45,6 +45,17 @@ TRAMIT_KEYS = {
     "summary",
     "required_documents",
 }
+# The tràmit wizard's keys (backend/tramitacio): optional, the generic schema applies without them.
+WIZARD_KEYS = {"form", "assisted_steps"}
+WIZARD_TRAMITS = {
+    "targeta-discapacitat",
+    "prestacio-families-infants",
+    "registre-parelles-estables",
+    "llicencia-pesca-recreativa",
+    "peticio-generica",
+    "bo-social-termic",
+}
+FIELD_TYPES = {"text", "dni_nie", "date", "postal_code", "phone", "email", "iban", "choice", "number", "bool"}
 DOCUMENT_KEYS = {"code", "names"}
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -128,10 +139,10 @@ def test_at_least_28_tramits(tramits):
 def test_tramit_and_document_keys_are_exactly_the_contract(tramits):
     problems = []
     for t in tramits:
-        if set(t) != TRAMIT_KEYS:
+        if not TRAMIT_KEYS <= set(t) <= TRAMIT_KEYS | WIZARD_KEYS:
             problems.append(
                 f"{t.get('code')}: missing {sorted(TRAMIT_KEYS - set(t))}, "
-                f"extra {sorted(set(t) - TRAMIT_KEYS)}"
+                f"extra {sorted(set(t) - TRAMIT_KEYS - WIZARD_KEYS)}"
             )
             continue
         if not isinstance(t["required_documents"], list) or not t["required_documents"]:
@@ -321,3 +332,81 @@ def test_names_differ_across_tramits(tramits):
         names = [_norm(t["names"][lang]) for t in tramits]
         dupes = sorted({n for n in names if names.count(n) > 1})
         assert not dupes, f"duplicate {lang} names: {dupes}"
+
+
+def test_wizard_tramits_have_a_form_and_assisted_steps(tramits):
+    by_code = {t["code"]: t for t in tramits}
+    missing = sorted(c for c in WIZARD_TRAMITS if not WIZARD_KEYS <= set(by_code[c]))
+    assert not missing, f"tràmits without a wizard form or assisted steps: {missing}"
+
+
+def test_form_fields_are_well_formed(tramits):
+    problems = []
+    for t in tramits:
+        fields = t.get("form", {}).get("fields", [])
+        if "form" in t and not fields:
+            problems.append(f"{t['code']}: form without fields")
+        keys = [f.get("key") for f in fields]
+        if len(keys) != len(set(keys)):
+            problems.append(f"{t['code']}: repeated field keys {keys}")
+        for f in fields:
+            where = f"{t['code']}.form.{f.get('key')}"
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", str(f.get("key"))):
+                problems.append(f"{where}: key is not snake_case")
+            if f.get("type") not in FIELD_TYPES:
+                problems.append(f"{where}: type {f.get('type')!r}")
+            if not isinstance(f.get("required"), bool):
+                problems.append(f"{where}: required must be true or false")
+            if set(f.get("labels", {})) != LANGS or not all(f["labels"].values()):
+                problems.append(f"{where}: labels need ca/es/eu/en")
+            options = f.get("options", [])
+            if (f.get("type") == "choice") != bool(options):
+                problems.append(f"{where}: options belong to (and are required by) choice fields")
+            for o in options:
+                if set(o.get("labels", {})) != LANGS:
+                    problems.append(f"{where}.{o.get('value')}: option labels need ca/es/eu/en")
+        if fields and not any(f["type"] == "dni_nie" and f["required"] for f in fields):
+            problems.append(f"{t['code']}: the form must ask for the applicant's DNI/NIE")
+    assert not problems, "\n".join(problems)
+
+
+def test_assisted_steps_are_well_formed(tramits):
+    problems = []
+    for t in tramits:
+        doc_codes = {d["code"] for d in t["required_documents"]}
+        for i, step in enumerate(t.get("assisted_steps", [])):
+            where = f"{t['code']}.assisted_steps[{i}]"
+            if set(step) != {"texts", "documents"}:
+                problems.append(f"{where}: keys {sorted(step)}")
+                continue
+            if set(step["texts"]) != LANGS or not all(step["texts"].values()):
+                problems.append(f"{where}: texts need ca/es/eu/en")
+            unknown = set(step["documents"]) - doc_codes
+            if unknown:
+                problems.append(f"{where}: documents {sorted(unknown)} are not required documents")
+            if BAD_ELA_GEMINADA.search(step["texts"].get("ca", "")):
+                problems.append(f"{where}: mistyped ela geminada")
+        if "assisted_steps" in t and len(t["assisted_steps"]) < 3:
+            problems.append(f"{t['code']}: fewer than 3 assisted steps")
+    assert not problems, "\n".join(problems)
+
+
+def test_loader_and_wizard_schema_accept_every_entry():
+    from backend.catalogue_loader import load_catalogue
+    from backend.tramitacio.schema import GENERIC, schema_from_json
+
+    for entry in load_catalogue(CATALOGUE):
+        data = (
+            {
+                "fields": [f.model_dump(exclude_none=True) for f in entry.form.fields],
+                "assisted_steps": [s.model_dump() for s in entry.assisted_steps],
+            }
+            if entry.form
+            else None
+        )
+        schema = schema_from_json(data)
+        assert schema.fields, entry.code
+        if entry.code in WIZARD_TRAMITS:
+            assert not schema.generic, entry.code
+        elif data is None:
+            assert schema is GENERIC
