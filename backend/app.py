@@ -9,12 +9,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from backend import __version__
+from backend.checklists.install import install as install_checklists
 from backend.citizen.install import install as install_citizen
 from backend.config import Settings
 from backend.db import Database
 from backend.deps import Services
 from backend.errors import BodyLimitMiddleware, install_error_handlers
 from backend.events import EventBus, InProcessEventBus
+from backend.pool.install import install as install_pool
 from backend.ratelimit import LoginRateLimiter
 from backend.routes import appointments, auth, events, health, offices, tramits
 
@@ -35,9 +37,11 @@ def create_app(settings: Settings, *, db: Database | None = None, bus: EventBus 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         event_bus.start(asyncio.get_running_loop())
+        pool_follower.start()
         try:
             yield
         finally:
+            await pool_follower.stop()
             event_bus.close()
             database.dispose()
 
@@ -58,4 +62,8 @@ def create_app(settings: Settings, *, db: Database | None = None, bus: EventBus 
         app.include_router(module.router, prefix=API_PREFIX)
     # Citizen join/PIN/waiting room/signalling/documents routes and the citizen page (/c/{token}).
     install_citizen(app, services, API_PREFIX)
+    # Presence, the interterritorial pool, walk-in kiosks, supervisor board and KPIs (backend/pool).
+    pool_follower = install_pool(app, services, API_PREFIX)
+    # Call-script checklists and the identification evidence (backend/checklists).
+    install_checklists(app, API_PREFIX)
     return app

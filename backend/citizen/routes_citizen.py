@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.checklists.facts import publish_pin_verified
 from backend.citizen import credentials as cred
 from backend.citizen import documents as docs
 from backend.citizen.hub import AppointmentScope
@@ -72,6 +73,8 @@ async def open_session(body: SessionIn, request: Request, svc: CitizenDep) -> di
     if wait:
         raise _limited(wait)
 
+    verified: list[tuple[str, int]] = []  # (appointment, office) once the PIN exchange committed
+
     def work() -> dict[str, Any] | None:
         with svc.core.db.write() as s:
             result = exchange(
@@ -86,6 +89,7 @@ async def open_session(body: SessionIn, request: Request, svc: CitizenDep) -> di
                 return None
             appt = s.get(Appointment, result.appointment_id)
             assert appt is not None
+            verified.append((appt.id, appt.office_id))
             language = body.language or appt.language
             office = s.get(Office, appt.office_id)
             tramit = s.get(Tramit, appt.tramit_code)
@@ -105,6 +109,9 @@ async def open_session(body: SessionIn, request: Request, svc: CitizenDep) -> di
             }
 
     answer = await run_in_threadpool(work)
+    for appointment_id, office_id in verified:
+        # The checklist's automatic "PIN verified" item ticks itself on the informador's console.
+        publish_pin_verified(svc.core.bus, appointment_id, office_id)
     if answer is None:
         # Pad every failure to the same floor: the unknown-link and wrong-PIN paths differ by a
         # few database hits, which must not show in the response time.

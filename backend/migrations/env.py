@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import backend.checklists.models  # noqa: F401  (registers the checklist table)
 import backend.citizen.models  # noqa: F401  (registers the citizen tables for autogenerate)
 from backend.models import Base
 

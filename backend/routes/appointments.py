@@ -159,6 +159,9 @@ def patch_appointment(
             changes = _apply(appt, body)
             if not changes:
                 return to_json(appt, tz)
+            closing_resolved = (appt.status, appt.outcome) == ("completed", "resolved")
+            if closing_resolved and changes.keys() & {"status", "outcome"}:
+                _require_close_resolved(s, appt)
             appt.updated_at = utcnow()
             s.flush()  # the ORM's "WHERE version = old" UPDATE; StaleDataError if someone got there first
             audit.append(
@@ -177,6 +180,16 @@ def patch_appointment(
             raise _stale(to_json(appt, _zone_of(s, appt.office_id))) from None
     services.bus.publish("appointment.updated", office_id, {"appointment": result})
     return result
+
+
+def _require_close_resolved(session: Session, appt: Appointment) -> None:
+    """Closing as resolved needs the checklist's close_resolved gate open (when a checklist exists)."""
+    from backend.checklists.service import close_resolved_refusal  # the engine only loads when needed
+
+    reasons = close_resolved_refusal(session, appt)
+    if reasons:
+        msg = "The checklist does not allow closing as resolved yet: " + " ".join(reasons)
+        raise ApiError(422, "checklist_incomplete", msg, errors=[{"field": "outcome", "message": msg}])
 
 
 def _apply(appt: Appointment, body: AppointmentPatch) -> dict[str, list[Any]]:

@@ -1,0 +1,332 @@
+"""Checklist runs on the server: the run's context, strict validation of posted events, atomic append.
+
+Validation reuses the console's engine (console.scripts is Qt-free): the posted events are replayed on
+top of the stored ones, so an event that the console's engine could not have produced (unknown item,
+wrong state, out of order, values an item does not accept) is refused with the engine's own message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend import audit
+from backend.checklists.models import ChecklistEventRow
+from backend.errors import ApiError
+from backend.models import Appointment, AuditEvent, Office, Staff, Tramit
+from console.scripts import (
+    Action,
+    AppointmentFacts,
+    AttentionLevel,
+    CallScript,
+    ChecklistEvent,
+    ChecklistRun,
+    Fact,
+    Gate,
+    IdentificationLevel,
+    ItemKind,
+    ItemState,
+    Language,
+    LocalizedError,
+    RecordingPolicy,
+    RunError,
+    ScriptContext,
+    ScriptError,
+    StaffRole,
+    load_script,
+)
+from console.scripts.engine import MAX_NOTE_CHARS, MIN_OVERRIDE_REASON_CHARS, SYSTEM_ACTOR
+from console.scripts.evidence import sanitize, validate
+from console.scripts.gates import all_gates, gate_status
+from console.scripts.loader import default_scripts_dir
+
+SCRIPT_ID = re.compile(r"^(informativa|assistida|atesa)(\+[a-z0-9]+(-[a-z0-9]+)*)?$")
+MAX_EVENTS_PER_POST = 100
+MAX_EVENTS_PER_RUN = 2000
+# Values the engine derives itself (not typed by the informador), per item kind.
+_DERIVED_KEYS = {ItemKind.DATA_MATCH: {"birth_date_compared"}}
+
+
+def scripts_root() -> Path:
+    """Where the served scripts live; offices can point this at their own updated copies."""
+    env = os.environ.get("VIDEOATENCIO_SCRIPTS_DIR")
+    return Path(env) if env else default_scripts_dir()
+
+
+def script_files(script_id: str) -> dict[str, str]:
+    """The TOML texts a script id is built from, keyed by their path under the scripts root."""
+    level, _, tramit = script_id.partition("+")
+    root = scripts_root()
+    names = [f"{level}.toml"] + ([f"tramits/{tramit}.toml"] if tramit else [])
+    return {name: (root / name).read_text("utf-8") for name in names if (root / name).is_file()}
+
+
+_script_cache: dict[tuple[str, tuple[float, ...]], CallScript] = {}
+
+
+def _script(level: str, tramit_code: str | None) -> CallScript:
+    """load_script, cached until one of its files changes (offices may edit them while running)."""
+    root = scripts_root()
+    files = [root / f"{level}.toml"]
+    if tramit_code:
+        files.append(root / "tramits" / f"{tramit_code}.toml")
+    key = (f"{level}+{tramit_code or ''}", tuple(f.stat().st_mtime if f.exists() else 0.0 for f in files))
+    script = _script_cache.get(key)
+    if script is None:
+        try:
+            script = load_script(level, tramit_code, root)
+        except ValueError:  # a tràmit code the loader refuses: the level's base script
+            script = load_script(level, None, root)
+        _script_cache[key] = script
+    return script
+
+
+@dataclass(frozen=True)
+class RunContext:
+    script: CallScript
+    appointment: AppointmentFacts
+    context: ScriptContext
+
+
+def _enum(kind: type[Any], value: object, default: Any) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        return default
+
+
+def run_context(session: Session, appt: Appointment, rows: list[ChecklistEventRow]) -> RunContext:
+    tramit = session.get(Tramit, appt.tramit_code)
+    office = session.get(Office, appt.office_id)
+    context = ScriptContext(
+        AttentionLevel(appt.level),
+        _enum(IdentificationLevel, tramit.identification_level if tramit else "", IdentificationLevel.FULL),
+        _enum(RecordingPolicy, office.recording_policy if office else "", RecordingPolicy.NEVER),
+    )
+    # A run keeps the script it started with (its first event names it).
+    if rows:
+        level, _, tramit_code = rows[0].script_id.partition("+")
+        script = _script(level, tramit_code or None)
+    else:
+        script = _script(appt.level, appt.tramit_code)
+    facts = AppointmentFacts(
+        appointment_id=appt.id,
+        citizen_name=appt.citizen_name,
+        birth_date=None,  # appointments do not carry it yet: the engine records the answer as unverified
+        citizen_language=_enum(Language, appt.language, Language.CA),
+    )
+    return RunContext(script, facts, context)
+
+
+def stored_rows(session: Session, appointment_id: str) -> list[ChecklistEventRow]:
+    return list(
+        session.scalars(
+            select(ChecklistEventRow)
+            .where(ChecklistEventRow.appointment_id == appointment_id)
+            .order_by(ChecklistEventRow.seq)
+        )
+    )
+
+
+def pin_verified(session: Session, appointment_id: str) -> bool:
+    """The citizen's PIN exchange succeeded at least once (backend.citizen.identification audits it)."""
+    return (
+        session.scalar(
+            select(AuditEvent.id)
+            .where(AuditEvent.action == "citizen.pin_verified", AuditEvent.object_id == appointment_id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def replay(ctx: RunContext, rows: list[ChecklistEventRow]) -> ChecklistRun:
+    events = [ChecklistEvent.from_dict(row.event) for row in rows]
+    return ChecklistRun.replay(ctx.script, ctx.appointment, ctx.context, events)
+
+
+def run_json(session: Session, appt: Appointment) -> dict[str, Any]:
+    """GET .../checklist: what a console needs to rebuild the run (and what gates say right now)."""
+    rows = stored_rows(session, appt.id)
+    ctx = run_context(session, appt, rows)
+    run = replay(ctx, rows)
+    return {
+        "appointment_id": appt.id,
+        "script_id": ctx.script.id,
+        "script_version": ctx.script.version,
+        "context": {
+            "attention_level": ctx.context.attention_level.value,
+            "identification_level": ctx.context.identification_level.value,
+            "recording_policy": ctx.context.recording_policy.value,
+        },
+        "appointment": ctx.appointment.to_dict(),
+        "events": [row.event for row in rows],
+        "facts": {Fact.PIN_VERIFIED.value: pin_verified(session, appt.id)},
+        "gates": {
+            gate.value: {"allowed": st.allowed, "reasons": list(st.reasons), "missing": list(st.missing)}
+            for gate, st in all_gates(run, Language.EN).items()
+        },
+    }
+
+
+def close_resolved_refusal(session: Session, appt: Appointment) -> list[str] | None:
+    """Why the appointment may not be closed as resolved; None when it may (or it has no checklist).
+
+    Only runs that exist are enforced: an appointment whose checklist was never opened has no evidence
+    either way (the console keeps the button disabled until the run is opened; see docs/API.md).
+    """
+    rows = stored_rows(session, appt.id)
+    if not rows:
+        return None
+    try:
+        run = replay(run_context(session, appt, rows), rows)
+    except (RunError, ScriptError):
+        return None  # stored under a script that changed shape: do not block closing over that
+    status = gate_status(run, Gate.CLOSE_RESOLVED, Language.EN)
+    return None if status.allowed else list(status.reasons)
+
+
+# -- appending ----------------------------------------------------------------------------------------
+def _invalid(index: int, code: str, message: str, field: str = "") -> ApiError:
+    where = f"events[{index}]" + (f".{field}" if field else "")
+    return ApiError(422, code, message, errors=[{"field": where, "message": message}])
+
+
+def parse_events(raw_events: list[dict[str, Any]]) -> list[ChecklistEvent]:
+    """The posted dicts as engine events; values through the engine's sanitizer (no bytes, no data:)."""
+    events = []
+    for i, raw in enumerate(raw_events):
+        try:
+            values = sanitize(raw.get("values") or {})
+        except LocalizedError as exc:
+            raise _invalid(i, "invalid_evidence", exc.message(Language.EN), "values") from None
+        if len(str(raw.get("note") or "")) > MAX_NOTE_CHARS:
+            raise _invalid(i, "invalid_event", f"note longer than {MAX_NOTE_CHARS} characters", "note")
+        try:
+            events.append(ChecklistEvent.from_dict({**raw, "values": values}))
+        except RunError as exc:
+            raise _invalid(i, "invalid_event", str(exc)) from None
+    return events
+
+
+@dataclass(frozen=True)
+class Caller:
+    staff_id: int
+    username: str
+    role: str
+
+
+def _check_authority(i: int, event: ChecklistEvent, caller: Caller, facts: dict[str, bool]) -> None:
+    if event.action is Action.FACT:
+        fact = str(event.values.get("fact", ""))
+        if event.by != SYSTEM_ACTOR or event.state is not ItemState.DONE or not facts.get(fact):
+            raise _invalid(i, "invalid_event", f"the backend has not reported the fact {fact!r}", "values")
+        return
+    if event.by != caller.username:
+        raise ApiError(403, "forbidden", "Checklist events must be recorded under your own user name")
+    if event.action in (Action.OVERRIDE_GATE, Action.OVERRIDE_ITEM):
+        if caller.role != StaffRole.SUPERVISOR.value or event.role is not StaffRole.SUPERVISOR:
+            raise ApiError(403, "forbidden", "Only a supervisor can override the checklist")
+        if len(event.note.strip()) < MIN_OVERRIDE_REASON_CHARS:
+            raise _invalid(i, "invalid_event", "an override needs a written reason", "note")
+    elif event.role is not None:
+        raise _invalid(i, "invalid_event", "only overrides carry a role", "role")
+    if event.action in (Action.FAIL, Action.RESET, Action.NOTE) and not event.note.strip():
+        raise _invalid(i, "invalid_event", f"a {event.action.value} needs a note", "note")
+
+
+def _check_evidence(i: int, event: ChecklistEvent, run: ChecklistRun) -> None:
+    """A tick's values must be what the engine records for that item: re-validated here."""
+    if event.item_id is None or not run.has_item(event.item_id):
+        return  # replay reports it
+    item = run.item(event.item_id)
+    if event.action is Action.TICK:
+        if item.kind is ItemKind.AUTOMATIC:
+            raise _invalid(i, "invalid_event", f"{item.id} is only ticked by the backend's facts")
+        derived = _DERIVED_KEYS.get(item.kind, set())
+        typed = {k: v for k, v in event.values.items() if k not in derived}
+        try:
+            # The day the informador ticked it: a queued event must not fail on a later expiry date.
+            state, clean = validate(item, typed, run.appointment, event.at.date())
+        except LocalizedError as exc:
+            raise _invalid(i, "invalid_evidence", exc.message(Language.EN), "values") from None
+        if state is not event.state or clean != dict(event.values):
+            raise _invalid(i, "invalid_evidence", f"values or state differ from what {item.id} records")
+    elif event.action is Action.SKIP and item.required:
+        raise _invalid(i, "invalid_event", f"{item.id} is required and cannot be skipped")
+    elif event.action in (Action.FAIL, Action.RESET) and item.kind is ItemKind.AUTOMATIC:
+        raise _invalid(i, "invalid_event", f"{item.id} is only set by the backend's facts")
+
+
+def stale(session: Session, appt: Appointment) -> ApiError:
+    return ApiError(
+        409,
+        "stale_seq",
+        "The checklist was changed by someone else; merge the current events and retry",
+        extra={"current": run_json(session, appt)},
+    )
+
+
+def append(
+    session: Session, appt: Appointment, caller: Caller, expected_seq: int, raw_events: list[dict[str, Any]]
+) -> list[ChecklistEventRow]:
+    """Validates and stores the events in the caller's transaction, each with its audit row."""
+    rows = stored_rows(session, appt.id)
+    if expected_seq != len(rows):
+        raise stale(session, appt)
+    if len(rows) + len(raw_events) > MAX_EVENTS_PER_RUN:
+        raise ApiError(422, "too_many_events", f"A checklist keeps at most {MAX_EVENTS_PER_RUN} events")
+    events = parse_events(raw_events)
+    ctx = run_context(session, appt, rows)
+    run = replay(ctx, rows)
+    facts = {Fact.PIN_VERIFIED.value: pin_verified(session, appt.id)}
+    for i, event in enumerate(events):
+        _check_authority(i, event, caller, facts)
+        _check_evidence(i, event, run)
+        try:
+            run.apply(event)
+        except RunError as exc:
+            raise _invalid(i, "invalid_event", str(exc)) from None
+    added = []
+    for event in events:
+        data = event.to_dict()
+        row = ChecklistEventRow(
+            appointment_id=appt.id,
+            seq=event.seq,
+            script_id=ctx.script.id,
+            event=data,
+            staff_id=caller.staff_id,
+        )
+        session.add(row)
+        added.append(row)
+        audit.append(
+            session,
+            audit_action(event),
+            object_type="appointment",
+            object_id=appt.id,
+            actor_staff_id=caller.staff_id,
+            data={"script_id": ctx.script.id, **data},
+        )
+    session.flush()
+    return added
+
+
+def audit_action(event: ChecklistEvent) -> str:
+    if event.action in (Action.OVERRIDE_GATE, Action.OVERRIDE_ITEM):
+        return "checklist.override"
+    if event.action in (Action.NOTE, Action.HANDOVER):
+        return f"checklist.{event.action.value}"
+    return f"checklist.{event.state.value if event.state else event.action.value}"
+
+
+def caller_for(session: Session, staff_id: int, role: str) -> Caller:
+    staff = session.get(Staff, staff_id)
+    if staff is None or not staff.active:
+        raise ApiError(401, "not_authenticated", "Unknown staff member")
+    return Caller(staff_id, staff.username, role)
