@@ -258,6 +258,10 @@ def seed_demo(
             )
         appts = demo_appointments(s, day)
         s.add_all(appts)
+        # Kiosks, presence, the day's call records (KPIs) and, today, walk-ins waiting (backend/pool).
+        from backend.pool.seed import seed_pool
+
+        seed_pool(s, day, appts)
         audit.append(
             s,
             "seed.demo",

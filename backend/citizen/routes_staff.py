@@ -23,6 +23,7 @@ from backend.citizen.turn import ice_servers
 from backend.deps import Caller, current_claims, office_scope
 from backend.errors import ApiError
 from backend.models import Appointment
+from backend.pool.service import admit_guard
 from backend.schemas import MAX_INT
 from backend.security import AccessClaims
 
@@ -40,7 +41,9 @@ def scoped(session: Session, claims: AccessClaims, appointment_id: str) -> Appoi
     """The appointment if the caller may serve it; out of scope answers like missing (404)."""
     appt = session.get(Appointment, appointment_id)
     scope = office_scope(claims)
-    if appt is None or (scope is not None and appt.office_id not in scope):
+    # An informador serves pool appointments of other offices once they took them (interterritorial).
+    mine = appt is not None and appt.staff_id == claims.staff_id
+    if appt is None or (scope is not None and appt.office_id not in scope and not mine):
         raise ApiError(404, "not_found", "Appointment not found")
     return appt
 
@@ -98,6 +101,7 @@ def admit(appointment_id: IdPath, body: AdmitIn, claims: Caller, svc: CitizenDep
         allowed_from=frozenset({"waiting"}),
         actor_staff_id=claims.staff_id,
         expected_version=body.version,
+        guard=admit_guard(claims.staff_id),  # the office's concurrent-call limit (backend/pool)
     )
     if result is None:  # already in the call: admitting twice is harmless
         from backend.routes.appointments import get_appointment

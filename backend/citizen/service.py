@@ -4,6 +4,7 @@ change an appointment's status and tell both sides."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,10 +60,13 @@ def change_status(
     allowed_from: frozenset[str],
     actor_staff_id: int | None,
     expected_version: int | None = None,
+    guard: Callable[[Session, Appointment], None] | None = None,
 ) -> dict[str, Any] | None:
     """Moves the appointment to new_status if it is in allowed_from; returns its JSON (None if unchanged).
 
     Publishes appointment.updated on the staff bus and audits the change, like PATCH /appointments.
+    `guard(session, appointment)` runs in the same transaction just before the change and may raise
+    (the pool's per-office call limit on admit).
     """
     from backend.routes.appointments import zone
 
@@ -90,6 +94,8 @@ def change_status(
                             422, "invalid_transition", reason, errors=[{"field": "status", "message": reason}]
                         )
                     return None
+                if guard is not None:
+                    guard(s, appt)
                 old = appt.status
                 appt.status = new_status
                 appt.updated_at = utcnow()
