@@ -19,6 +19,7 @@ from backend.events import EventBus, InProcessEventBus
 from backend.pool.install import install as install_pool
 from backend.ratelimit import LoginRateLimiter
 from backend.routes import appointments, auth, events, health, offices, tramits
+from backend.tramitacio.install import install as install_tramitacio
 
 API_PREFIX = "/api/v1"
 
@@ -62,6 +63,8 @@ def create_app(settings: Settings, *, db: Database | None = None, bus: EventBus 
         app.include_router(module.router, prefix=API_PREFIX)
     # Citizen join/PIN/waiting room/signalling/documents routes and the citizen page (/c/{token}).
     install_citizen(app, services, API_PREFIX)
+    # The tràmit wizard: drafts, OTP signature, registry numbers, receipts (backend/tramitacio).
+    install_tramitacio(app, API_PREFIX)
     # Presence, the interterritorial pool, walk-in kiosks, supervisor board and KPIs (backend/pool).
     pool_follower = install_pool(app, services, API_PREFIX)
     # Call-script checklists and the identification evidence (backend/checklists).

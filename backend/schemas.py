@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -94,6 +94,13 @@ class TramitOut(BaseModel):
     source: Literal["catalogue", "pilot"]
     portal_url: str
     required_documents: list[DocumentOut]
+
+
+class TramitDetailOut(TramitOut):
+    """GET /tramits/{code}: the catalogue entry plus what the tràmit wizard needs (backend/tramitacio)."""
+
+    form: dict[str, Any]  # {"fields": [FieldSpec JSON], "generic": bool}
+    assisted_steps: list[dict[str, Any]]  # [{"texts": {lang: text}, "documents": [codes]}]
 
 
 class AppointmentOut(BaseModel):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from backend.deps import Caller, ServicesDep
 from backend.errors import ApiError
 from backend.models import Tramit
-from backend.schemas import Text, TramitOut
+from backend.schemas import Text, TramitDetailOut, TramitOut
 
 router = APIRouter(tags=["tramits"])
 
@@ -32,7 +32,7 @@ def list_tramits(_claims: Caller, services: ServicesDep) -> list[dict[str, Any]]
         return [tramit_json(t) for t in s.scalars(select(Tramit).order_by(Tramit.code))]
 
 
-@router.get("/tramits/{code}", response_model=TramitOut, responses={404: {}})
+@router.get("/tramits/{code}", response_model=TramitDetailOut, responses={404: {}})
 def get_tramit(
     code: Annotated[Text, Path(min_length=1, max_length=80)], _claims: Caller, services: ServicesDep
 ) -> dict[str, Any]:
@@ -40,4 +40,11 @@ def get_tramit(
         tramit = s.get(Tramit, code)
     if tramit is None:
         raise ApiError(404, "not_found", "Tràmit not found")
-    return tramit_json(tramit)
+    from backend.tramitacio.schema import schema_from_json
+
+    wizard = schema_from_json(tramit.form_schema).to_json()
+    return {
+        **tramit_json(tramit),
+        "form": {"fields": wizard["fields"], "generic": wizard["generic"]},
+        "assisted_steps": wizard["assisted_steps"],
+    }

@@ -7,11 +7,12 @@ the checklist can never disagree about a document number.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -274,8 +275,8 @@ class FieldSpec:
 class FieldError:
     field: str  # the field's key
     code: str
-    label: Mapping[str, str] = field(default_factory=dict)
-    params: Mapping[str, Any] = field(default_factory=dict)
+    label: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def message(self, lang: str = "ca") -> str:
         texts = MESSAGES[self.code]

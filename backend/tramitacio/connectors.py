@@ -1,0 +1,105 @@
+"""Where a signed tràmit goes once the backend has given it a registry number.
+
+`RecordingConnector` (the default) only records it here: the backend's own register is the system of
+record. `HttpConnector` hands it to an external tramitation system as JSON. Choose with
+VIDEOATENCIO_SUBMISSION_CONNECTOR=recording|http (+ _SUBMISSION_URL, _SUBMISSION_KEY).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from backend.config import ENV_PREFIX
+
+
+class ConnectorError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Submission:
+    registry_number: str
+    tramitacio_id: str
+    appointment_id: str
+    office_code: str
+    tramit_code: str
+    level: str
+    language: str
+    form: dict[str, Any]
+    documents: list[dict[str, Any]]  # id, name, sha256, size, content_type
+    bound_hash: str
+    signed_at: str
+    submitted_by_staff_id: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class SubmissionConnector(Protocol):
+    name: str
+
+    def submit(self, submission: Submission) -> dict[str, Any]:
+        """Returns what the receiving system answered (kept as the connector result); raises
+        ConnectorError when it refused or could not be reached (the tràmit stays signed, retryable)."""
+        ...
+
+
+class RecordingConnector:
+    name = "recording"
+
+    def submit(self, submission: Submission) -> dict[str, Any]:
+        return {"connector": self.name, "accepted": True, "reference": submission.registry_number}
+
+
+class HttpConnector:
+    """POSTs the submission as JSON with a bearer key; any 2xx is accepted. The registry number is the
+    Idempotency-Key, so a retry after a lost answer cannot file the tràmit twice on a careful server."""
+
+    name = "http"
+
+    def __init__(self, url: str, key: str = "", timeout_s: float = 15.0) -> None:
+        if not url.startswith(("https://", "http://")):
+            raise ValueError("the submission connector URL must be http(s)")
+        self.url, self.key, self.timeout_s = url, key, timeout_s
+
+    def submit(self, submission: Submission) -> dict[str, Any]:
+        body = json.dumps(submission.to_json(), ensure_ascii=False).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "Idempotency-Key": f"videoatencio-{submission.registry_number}",
+        }
+        if self.key:
+            headers["Authorization"] = f"Bearer {self.key}"
+        req = urllib.request.Request(self.url, data=body, method="POST", headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
+                status, raw = resp.status, resp.read(64 * 1024)
+        except urllib.error.HTTPError as exc:
+            raise ConnectorError(f"the tramitation system answered HTTP {exc.code}") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise ConnectorError(f"the tramitation system is unreachable: {exc}") from exc
+        if not 200 <= status < 300:
+            raise ConnectorError(f"the tramitation system answered HTTP {status}")
+        try:
+            answer = json.loads(raw) if raw else {}
+        except ValueError:
+            answer = {}
+        reference = answer.get("reference") if isinstance(answer, dict) else None
+        return {"connector": self.name, "accepted": True, "status": status, "reference": reference}
+
+
+def make_connector() -> SubmissionConnector:
+    kind = os.environ.get(ENV_PREFIX + "SUBMISSION_CONNECTOR", "recording").strip() or "recording"
+    if kind == "recording":
+        return RecordingConnector()
+    if kind == "http":
+        return HttpConnector(
+            os.environ.get(ENV_PREFIX + "SUBMISSION_URL", "").strip(),
+            os.environ.get(ENV_PREFIX + "SUBMISSION_KEY", "").strip(),
+        )
+    raise ValueError(f"unknown submission connector {kind!r} (use 'recording' or 'http')")

@@ -1,0 +1,80 @@
+"""Submission connectors: the default records; HttpConnector posts JSON to a real local HTTP server."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from backend.tramitacio.connectors import ConnectorError, HttpConnector, RecordingConnector, Submission
+
+SUBMISSION = Submission(
+    registry_number="OAC-2026-000042", tramitacio_id="t1", appointment_id="a1", office_code="GIR",
+    tramit_code="peticio-generica", level="atesa", language="ca", form={"assumpte": "Taxa"},
+    documents=[{"id": "d1", "name": "dni.pdf", "sha256": "ab" * 32}], bound_hash="cd" * 32,
+    signed_at="2026-11-24T09:30:00+00:00", submitted_by_staff_id=1,
+)  # fmt: skip
+
+
+class _Server:
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.received: list[tuple[dict[str, str], Any]] = []
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, _Server]]:
+    state = _Server(201)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            state.received.append((dict(self.headers), json.loads(body)))
+            answer = json.dumps({"reference": "EXT-7"}).encode()
+            self.send_response(state.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/submissions", state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
+
+
+def test_recording_connector_accepts() -> None:
+    assert RecordingConnector().submit(SUBMISSION)["reference"] == "OAC-2026-000042"
+
+
+def test_http_connector_posts_the_submission(server: tuple[str, _Server]) -> None:
+    url, state = server
+    result = HttpConnector(url, key="s3cret").submit(SUBMISSION)
+    assert result == {"connector": "http", "accepted": True, "status": 201, "reference": "EXT-7"}
+    headers, body = state.received[0]
+    assert headers["Authorization"] == "Bearer s3cret"
+    assert headers["Idempotency-Key"] == "videoatencio-OAC-2026-000042"
+    assert body["registry_number"] == "OAC-2026-000042" and body["documents"][0]["sha256"] == "ab" * 32
+
+
+def test_http_connector_refusal_and_unreachable(server: tuple[str, _Server]) -> None:
+    url, state = server
+    state.status = 503
+    with pytest.raises(ConnectorError, match="HTTP 503"):
+        HttpConnector(url).submit(SUBMISSION)
+    with pytest.raises(ConnectorError, match="unreachable"):
+        HttpConnector("http://127.0.0.1:9/x", timeout_s=2).submit(SUBMISSION)
+    with pytest.raises(ValueError, match="http"):
+        HttpConnector("ftp://example.org")
