@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common import cpu_seconds
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 PAIR_PAGE = """<!doctype html><meta charset="utf-8">
@@ -136,8 +138,8 @@ async def pair_runs(context_factory: Any, runs: int) -> dict[str, list[float]]:
 async def call_load(context_factory: Any, base_url: str, seconds: float) -> dict[str, float]:
     """A 720p call with the remote video drawn in a VideoWidget; CPU and GUI-thread lateness."""
     import psutil
-    from PyQt6.QtCore import Qt, QTimer
 
+    from benchmarks.common import GuiLagProbe
     from console.call.config import MediaSelection
     from console.call.session import CallSession
     from console.call.signaling import memory_pair
@@ -159,17 +161,7 @@ async def call_load(context_factory: Any, base_url: str, seconds: float) -> dict
     widget.display_size_changed.connect(session.set_remote_video_size)
     session.set_remote_video_size(widget.size())
     page, bridge = await open_citizen_page(context, base_url, citizen_end, "?w=1280&h=720")
-    lags: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        lags.append(max(0.0, (now - last[0]) * 1000 - 10))
-        last[0] = now
-
-    timer = QTimer()
-    timer.setTimerType(Qt.TimerType.PreciseTimer)
-    timer.timeout.connect(tick)
+    probe = GuiLagProbe()
     proc = psutil.Process()
     browser_procs = [
         p for p in psutil.process_iter(["name", "cmdline"]) if "chromium" in (p.info["name"] or "")
@@ -183,15 +175,14 @@ async def call_load(context_factory: Any, base_url: str, seconds: float) -> dict
         await asyncio.sleep(2)  # past the first keyframes and encoder start-up
         frames0, painted0 = session.remote_video_frames, widget.frames_painted
         cpu0 = proc.cpu_times()
-        bcpu0 = _cpu_sum(browser_procs)
+        bcpu0 = cpu_seconds(browser_procs)
         t0 = time.perf_counter()
-        last[0] = t0
-        timer.start(10)
+        probe.start()
         await asyncio.sleep(seconds)
-        timer.stop()
+        probe.stop()
         dt = time.perf_counter() - t0
         cpu1 = proc.cpu_times()
-        bcpu1 = _cpu_sum(browser_procs)
+        bcpu1 = cpu_seconds(browser_procs)
         browser_fps = await page.evaluate("window.__call.lastStats ? window.__call.lastStats.fps : 0")
         size = session.last_remote_video_size
         return {
@@ -201,8 +192,8 @@ async def call_load(context_factory: Any, base_url: str, seconds: float) -> dict
             "recv_fps": (session.remote_video_frames - frames0) / dt,
             "painted_fps": (widget.frames_painted - painted0) / dt,
             "browser_fps": float(browser_fps or 0),
-            "lag_p99": sorted(lags)[int(len(lags) * 0.99) - 1] if lags else float("nan"),
-            "lag_max": max(lags) if lags else float("nan"),
+            "lag_p99": probe.p99,
+            "lag_max": probe.max,
             "recv_w": float(size[0]) if size else 0.0,
             "recv_h": float(size[1]) if size else 0.0,
             "dropped": float(session.renderer.dropped),
@@ -212,17 +203,6 @@ async def call_load(context_factory: Any, base_url: str, seconds: float) -> dict
         await bridge.close()
         await context.close()
         widget.close()
-
-
-def _cpu_sum(procs: list[Any]) -> float:
-    total = 0.0
-    for p in procs:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system
-        except Exception:  # noqa: BLE001 - a renderer process may exit mid-run; skip it
-            continue
-    return total
 
 
 async def main_async(args: argparse.Namespace) -> None:

@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common import cpu_seconds, percentile
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 READER_JS = """
@@ -72,17 +74,6 @@ window.__start = async () => {
 </script>"""
 
 
-def _cpu(procs: list[Any]) -> float:
-    total = 0.0
-    for p in procs:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system
-        except Exception:  # noqa: BLE001 - a renderer may exit mid-run
-            continue
-    return total
-
-
 def _chromium_procs(exclude: set[int] | None = None) -> list[Any]:
     """Chromium processes started by this benchmark (children of this process), minus ``exclude``."""
     import psutil
@@ -97,16 +88,12 @@ def _chromium_procs(exclude: set[int] | None = None) -> list[Any]:
     return out
 
 
-def _pct(xs: list[float], q: float) -> float:
-    return sorted(xs)[min(len(xs) - 1, int(len(xs) * q))] if xs else float("nan")
-
-
 async def console_share(
     browser: Any, base_url: str, seconds: float, max_fps: float, home: str
 ) -> dict[str, Any]:
     import psutil
-    from PyQt6.QtCore import Qt, QTimer
 
+    from benchmarks.common import GuiLagProbe
     from console.call.config import MediaSelection
     from console.call.session import CallSession
     from console.call.signaling import memory_pair
@@ -126,17 +113,7 @@ async def console_share(
     ctl = ScreenShareController(session, settings=CaptureSettings(max_fps=max_fps))
     context = await browser.new_context()
     page, bridge = await open_share_page(context, base_url, citizen_end)
-    lags: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        lags.append(max(0.0, (now - last[0]) * 1000 - 10))
-        last[0] = now
-
-    timer = QTimer()
-    timer.setTimerType(Qt.TimerType.PreciseTimer)
-    timer.timeout.connect(tick)
+    probe = GuiLagProbe()
     try:
         await session.prepare()
         await session.start()
@@ -148,25 +125,24 @@ async def console_share(
         await asyncio.sleep(3)  # bandwidth estimate ramp-up and first keyframes
         proc = psutil.Process()
         browsers = _chromium_procs()
-        cpu0, bcpu0, t0 = proc.cpu_times(), _cpu(browsers), time.perf_counter()
-        last[0] = t0
-        timer.start(10)
+        cpu0, bcpu0, t0 = proc.cpu_times(), cpu_seconds(browsers), time.perf_counter()
+        probe.start()
         result = await page.evaluate(
             "([s, p]) => window.__measure(window.__ui.remote.video, s, p)", [seconds, clock_points()]
         )
-        timer.stop()
+        probe.stop()
         dt = time.perf_counter() - t0
         cpu1 = proc.cpu_times()
         result["python_cpu"] = 100 * ((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)) / dt
-        result["chromium_cpu"] = 100 * (_cpu(browsers) - bcpu0) / dt
-        result["lag_max"] = max(lags) if lags else float("nan")
-        result["lag_p99"] = _pct(lags, 0.99)
+        result["chromium_cpu"] = 100 * (cpu_seconds(browsers) - bcpu0) / dt
+        result["lag_max"] = probe.max
+        result["lag_p99"] = probe.p99
         assert ctl.track is not None
         result["capture_max_ms"] = ctl.track.stats.max_work_ms
         result["fps_cap"] = ctl.track.fps_cap
         return result
     finally:
-        timer.stop()
+        probe.stop()
         await ctl.close()
         await session.hang_up()
         await bridge.close()
@@ -201,12 +177,12 @@ async def chromium_share(display: str, seconds: float, max_fps: float) -> dict[s
                 await page.wait_for_function("document.getElementById('v').videoWidth > 0", timeout=20_000)
                 await asyncio.sleep(3)
                 procs = _chromium_procs(before)
-                c0, t0 = _cpu(procs), time.perf_counter()
+                c0, t0 = cpu_seconds(procs), time.perf_counter()
                 result = await page.evaluate(
                     "([s, p]) => window.__measure(document.getElementById('v'), s, p)",
                     [seconds, clock_points()],
                 )
-                result["chromium_cpu"] = 100 * (_cpu(procs) - c0) / (time.perf_counter() - t0)
+                result["chromium_cpu"] = 100 * (cpu_seconds(procs) - c0) / (time.perf_counter() - t0)
                 result["label"] = label
                 return result
             finally:
@@ -243,12 +219,12 @@ async def main_async(args: argparse.Namespace) -> None:
         print(
             f"| {i} | console (mss → aiortc H.264) | {c['size'][0]}x{c['size'][1]} | {c['fps']:.1f} | "
             f"{c['python_cpu']:.0f} (Python) | {c['chromium_cpu']:.0f} (receiver) | {c['lag_max']:.1f} ({c['lag_p99']:.1f}) | "  # noqa: E501 - table text
-            f"{statistics.median(lat_c):.0f} / {_pct(lat_c, 0.95):.0f} / {max(lat_c):.0f} |"
+            f"{statistics.median(lat_c):.0f} / {percentile(lat_c, 0.95):.0f} / {max(lat_c):.0f} |"
         )
         print(
             f"| {i} | Chromium getDisplayMedia ({b['label']}) | {b['size'][0]}x{b['size'][1]} | {b['fps']:.1f} | – | "  # noqa: E501 - table text
             f"{b['chromium_cpu']:.0f} (sender+receiver) | – | "
-            f"{statistics.median(lat_b):.0f} / {_pct(lat_b, 0.95):.0f} / {max(lat_b):.0f} |"
+            f"{statistics.median(lat_b):.0f} / {percentile(lat_b, 0.95):.0f} / {max(lat_b):.0f} |"
         )
     c = runs_console[-1]
     ok = c["fps"] >= 15 and c["lag_max"] <= 50 and statistics.median(c["lat"]) < 250

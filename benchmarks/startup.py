@@ -13,7 +13,6 @@ The `--demo` row also boots the embedded backend and seeds a database in-process
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import re
@@ -23,10 +22,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.common import ROOT, login, start_backend
+
 AGENDA = re.compile(r"agenda_shown_ms=(\d+)")
 
 ANCHOR = r"""
@@ -152,40 +151,9 @@ def main(argv: list[str]) -> None:
     unlock_keyring(env)
     xvfb, display = start_xvfb()
     env["DISPLAY"] = display
-    backend = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "backend",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--database-url",
-            f"sqlite:///{tmp / 'bench.db'}",
-            "--seed-demo",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    )
+    backend, url = start_backend(tmp, env=env)
     try:
-        assert backend.stdout is not None
-        url = ""
-        for line in backend.stdout:
-            m = re.search(r"(http://127\.0\.0\.1:\d+)", line)
-            if m:
-                url = m.group(1)
-                break
-        req = urllib.request.Request(
-            f"{url}/api/v1/auth/login",
-            data=json.dumps({"username": "marta", "password": "demo"}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            refresh = json.load(resp)["refresh_token"]
+        refresh = login(url)["refresh_token"]
         data_dir = tmp / "console"
         seed = (
             "import sys, keyring\n"
