@@ -32,15 +32,19 @@ from console.options import Options, parse
 from console.services.agenda import AgendaService, Conflict
 from console.services.connectivity import ConnectivityService
 from console.services.session import SessionService
+from console.services.supervisor import PoolService, SupervisorService
 from console.services.tasks import drain, spawn
 from console.settings import Settings
 from console.sync.api import BackendApi
 from console.sync.credentials import CredentialStore
 from console.sync.events import EventStream, ServerEvent
 from console.sync.localdb import LocalDb
+from console.sync.pool_api import PoolApi
 from console.views.agenda import AgendaView
 from console.views.login import LoginView
 from console.views.main_window import MainWindow
+from console.views.pool import PoolView
+from console.views.supervisor import SupervisorView
 
 _T0 = time.perf_counter()
 
@@ -113,6 +117,15 @@ class Console(QObject):
         self.agenda_view = AgendaView(self.agenda_model)
         self.window = MainWindow(self.login_view)
         self.window.add_view(self.agenda_view, _("Agenda"))
+        # The supervisor's board or the informador's pool: built now, shown as a tab by role at login.
+        pool_api = PoolApi(api)
+        self.supervisor = SupervisorService(pool_api, self)
+        self.pool = PoolService(pool_api, self)
+        sup = self.supervisor
+        self.supervisor_view = SupervisorView(sup.informadors, sup.waiting, sup.office_kpis, sup.tramit_kpis)
+        self.pool_view = PoolView()
+        self._role_view: Any = None
+        self._connect_pool_signals()
         self._connect_signals()
 
     # -- wiring ---------------------------------------------------------------------------------
@@ -148,6 +161,53 @@ class Console(QObject):
         self.shutting_down.connect(ctx.db.close)
         self.shutting_down.connect(ctx.settings.sync)
 
+    def _connect_pool_signals(self) -> None:
+        """Supervisor board, the informador's pool, and presence from the call's state."""
+        sup, pool, sview, pview = self.supervisor, self.pool, self.supervisor_view, self.pool_view
+        sup.board_loaded.connect(sview.show_board)
+        sup.failed.connect(lambda message: self.window.statusBar().showMessage(message, 10000))  # type: ignore[union-attr]
+        sview.reassign_requested.connect(lambda kind, item, staff: spawn(sup.reassign(kind, item, staff)))
+        sview.kpis_requested.connect(lambda: spawn(sup.load_kpis()))
+        sview.export_requested.connect(lambda path: spawn(sup.export_csv(path)))
+        pool.pool_loaded.connect(pview.show_items)
+        pool.take_refused.connect(lambda message: pview.show_message(message, True))
+        pool.taken.connect(self._on_pool_taken)
+        pview.take_next_requested.connect(lambda: spawn(pool.take_next()))
+        pview.take_requested.connect(lambda kind, item: spawn(pool.take(kind, item)))
+        pview.state_requested.connect(lambda state: spawn(pool.set_state(state)))
+        # Presence follows the call when a call service is there: in a call, then wrap-up.
+        calls = getattr(self.ctx, "calls", None)
+        if calls is not None and hasattr(calls, "call_started") and hasattr(calls, "call_closed"):
+            calls.call_started.connect(lambda *_a: spawn(pool.set_state("in_call")))
+            calls.call_closed.connect(lambda *_a: spawn(pool.set_state("wrap_up")))
+
+    def _show_role_view(self, staff: Staff) -> None:
+        """Supervisors and admins get the board; informadors the pool (views chosen by role)."""
+        if self._role_view is not None:
+            return
+        if staff.role in ("supervisor", "admin"):
+            self._role_view = self.supervisor_view
+            self.window.add_view(self.supervisor_view, _("Supervisor"))
+            self.window.workspace.setCurrentWidget(self.supervisor_view)  # their main screen
+            self.supervisor.tramit_names = {
+                code: t.name(i18n.language()) for code, t in self.ctx.agenda.tramits.items()
+            }
+            spawn(self.supervisor.load_board())
+            spawn(self.supervisor.load_kpis())
+        else:
+            self._role_view = self.pool_view
+            self.window.add_view(self.pool_view, _("Pool"))
+            spawn(self.pool.start())
+
+    def _on_pool_taken(self, appointment: dict[str, Any]) -> None:
+        self.pool_view.show_message(
+            _("{citizen} is yours now: find them in the agenda.").format(
+                citizen=appointment.get("citizen_name", "")
+            ),
+            False,
+        )
+        spawn(self.ctx.agenda.load_day(self.ctx.agenda.day, use_cache=False))
+
     # -- start ----------------------------------------------------------------------------------
     async def start(self, server_url: str = "") -> None:
         """Log in without a password when possible (demo, stored token, offline cache), else ask."""
@@ -180,6 +240,7 @@ class Console(QObject):
         ctx.agenda.set_scope(ctx.session.scope)
         self.window.set_user(staff, office)
         self.window.show_workspace()
+        self._show_role_view(staff)
         self._ready = False
         ctx.connectivity.report(online)
         spawn(self._after_login(online))
@@ -211,6 +272,8 @@ class Console(QObject):
 
     def _on_server_event(self, event: ServerEvent) -> None:
         self.ctx.agenda.on_server_event(event)
+        self.supervisor.on_server_event(event)  # live board
+        self.pool.on_server_event(event)  # the pool list
 
     def _on_auth_lost(self) -> None:
         """The refresh token was refused (expired or revoked): ask for the password again.
@@ -286,6 +349,7 @@ class Console(QObject):
         self._stop_events()
         await self.ctx.connectivity.shutdown()
         await self.ctx.agenda.shutdown()
+        await self.pool.stop()  # offline on the boards at once
         await drain()
         await self.ctx.session.shutdown()
         self.shutting_down.emit()

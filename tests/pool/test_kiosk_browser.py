@@ -48,7 +48,10 @@ def _open(browser: Browser, server) -> tuple[Page, list[str]]:
 
 def _to_waiting(page: Page, lang: str = "es") -> dict:
     page.click(f"[data-lang={lang}]")
-    wait_js(page, "document.body.dataset.screen === 'tramit' && document.querySelectorAll('[data-tramit]').length > 10")
+    wait_js(
+        page,
+        "document.body.dataset.screen === 'tramit' && document.querySelectorAll('[data-tramit]').length > 10",
+    )
     page.screenshot(path="/tmp/kiosk-tramit.png")
     with page.expect_response(lambda r: r.url.endswith("/tickets")) as info:
         page.click("[data-tramit] >> nth=0")
@@ -91,7 +94,10 @@ def test_kiosk_call_then_wipe(fresh_backend, browser):
         assert r.status_code == 200, r.text
         wait_js(page, "document.body.dataset.screen === 'call'")
         appt = r.json()
-        r = jordi.patch(f"/appointments/{appt['id']}", json={"version": appt["version"], "status": "completed", "outcome": "resolved"})
+        r = jordi.patch(
+            f"/appointments/{appt['id']}",
+            json={"version": appt["version"], "status": "completed", "outcome": "resolved"},
+        )
         assert r.status_code == 200, r.text
     _assert_wiped(page, fresh_backend, token)
     assert not errors, errors
@@ -104,7 +110,9 @@ def test_kiosk_cancel_while_waiting_wipes_and_leaves_the_pool(fresh_backend, bro
     page.click("#ticket-cancel")
     _assert_wiped(page, fresh_backend, body["citizen_token"])
     with client(fresh_backend, "jordi") as jordi:
-        assert body["ticket"]["id"] not in {i["id"] for i in jordi.get("/pool").json()["items"] if i["kind"] == "walkin"}
+        assert body["ticket"]["id"] not in {
+            i["id"] for i in jordi.get("/pool").json()["items"] if i["kind"] == "walkin"
+        }
         assert jordi.get(f"/appointments/{body['ticket']['appointment_id']}").json()["status"] == "cancelled"
     assert not errors, errors
     page.context.close()

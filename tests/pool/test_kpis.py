@@ -74,7 +74,9 @@ def test_kpis_match_the_seeded_day(fresh_backend):
     # One office only.
     with client(fresh_backend, "laia") as laia:
         vit = laia.get("/supervisor/kpis", params={"day": day, "office_id": 4}).json()
-        assert [o["code"] for o in vit["offices"]] == ["VIT"] and vit["total"]["served"] == expected["VIT"]["served"]
+        assert [o["code"] for o in vit["offices"]] == ["VIT"] and vit["total"]["served"] == expected["VIT"][
+            "served"
+        ]
         assert laia.get("/supervisor/kpis", params={"office_id": 99}).status_code == 404
 
 
@@ -83,7 +85,9 @@ def test_csv_export_is_escaped_and_guarded(fresh_backend):
     con = sqlite3.connect(db)
     try:
         # An office name a spreadsheet would run as a formula, with a comma and a quote for the escaping.
-        con.execute("UPDATE office SET name = ? WHERE code = 'EBR'", ('=HYPERLINK("http://x","Tortosa, Ebre")',))
+        con.execute(
+            "UPDATE office SET name = ? WHERE code = 'EBR'", ('=HYPERLINK("http://x","Tortosa, Ebre")',)
+        )
         con.execute("UPDATE office SET name = ? WHERE code = 'GIR'", ("@SUM(A1:A9)",))
         con.commit()
     finally:
@@ -104,4 +108,6 @@ def test_csv_export_is_escaped_and_guarded(fresh_backend):
     assert len(tramit_rows) == len(report["tramits"])
     assert rows[-1][1] == "total" and int(rows[-1][4]) == report["total"]["served"]
     # No cell in the whole file starts like a formula.
-    assert not [c for row in rows for c in row if c[:1] in ("=", "+", "@") or (c[:1] == "-" and not c[1:2].isdigit())]
+    assert not [
+        c for row in rows for c in row if c[:1] in ("=", "+", "@") or (c[:1] == "-" and not c[1:2].isdigit())
+    ]

@@ -60,7 +60,9 @@ def test_take_race_has_exactly_one_winner(fresh_backend):
     def take(token: str) -> httpx.Response:
         with httpx.Client(base_url=fresh_backend.api, timeout=30) as http:
             barrier.wait()
-            return http.post(f"/pool/walkin/{ticket['id']}/take", headers={"Authorization": f"Bearer {token}"})
+            return http.post(
+                f"/pool/walkin/{ticket['id']}/take", headers={"Authorization": f"Bearer {token}"}
+            )
 
     with ThreadPoolExecutor(len(tokens)) as pool:
         results = list(pool.map(take, tokens))
@@ -70,11 +72,18 @@ def test_take_race_has_exactly_one_winner(fresh_backend):
     for r in results:
         if r.status_code == 409:
             body = assert_envelope(r, 409, "already_taken")
-            assert "has just been taken by" in body["detail"] and body["taken_by"] == winner["appointment"]["staff_id"]
+            assert (
+                "has just been taken by" in body["detail"]
+                and body["taken_by"] == winner["appointment"]["staff_id"]
+            )
 
 
 def _waiting_appointments(server, c: httpx.Client, n: int) -> list[dict]:
-    mine = [a for a in c.get("/appointments").json() if a["staff_id"] == 4 and a["status"] in ("scheduled", "confirmed")]
+    mine = [
+        a
+        for a in c.get("/appointments").json()
+        if a["staff_id"] == 4 and a["status"] in ("scheduled", "confirmed")
+    ]
     out = []
     for a in mine[:n]:
         r = c.patch(f"/appointments/{a['id']}", json={"version": a["version"], "status": "waiting"})
@@ -92,7 +101,9 @@ def test_office_call_limit_on_admit_and_take(fresh_backend):
             assert r.status_code == 200, r.text
         third = appts[2]
         body = assert_envelope(
-            nerea.post(f"/appointments/{third['id']}/admit", json={"version": third["version"]}), 409, "office_call_limit"
+            nerea.post(f"/appointments/{third['id']}/admit", json={"version": third["version"]}),
+            409,
+            "office_call_limit",
         )
         assert body["detail"] == "Vitoria-Gasteiz has 2 of 2 calls in progress"
         # Taking a walk-in (a call about to start) is refused the same way.
@@ -100,7 +111,10 @@ def test_office_call_limit_on_admit_and_take(fresh_backend):
         assert_envelope(nerea.post(f"/pool/walkin/{ticket['id']}/take"), 409, "office_call_limit")
         # Finish one call: room again.
         first = nerea.get(f"/appointments/{appts[0]['id']}").json()
-        r = nerea.patch(f"/appointments/{first['id']}", json={"version": first["version"], "status": "completed", "outcome": "resolved"})
+        r = nerea.patch(
+            f"/appointments/{first['id']}",
+            json={"version": first["version"], "status": "completed", "outcome": "resolved"},
+        )
         assert r.status_code == 200, r.text
         r = nerea.post(f"/appointments/{third['id']}/admit", json={"version": third["version"]})
         assert r.status_code == 200, r.text
@@ -168,6 +182,9 @@ def test_reassign_walkin_and_appointment(fresh_backend):
             "validation_error",
         )
         assert_envelope(
-            laia.post("/supervisor/reassign", json={"kind": "appointment", "id": "00000000-0000-4000-8000-000000000000"}),
+            laia.post(
+                "/supervisor/reassign",
+                json={"kind": "appointment", "id": "00000000-0000-4000-8000-000000000000"},
+            ),
             404,
         )

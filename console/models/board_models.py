@@ -1,0 +1,255 @@
+"""Table models of the supervisor board: informadors (presence), waiting citizens, KPIs.
+
+Rows are plain dicts as the backend sends them (docs/API.md, "Pool"). Updates touch one row
+(dataChanged) instead of resetting the model, so 500 informadors changing state stay cheap.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PyQt6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PyQt6.QtGui import QColor, QFont
+
+from console.i18n import N_, _
+from console.labels import language_name
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+RowRole = Qt.ItemDataRole.UserRole + 1  # the row's dict
+AlertRole = Qt.ItemDataRole.UserRole + 2  # True for a long wait
+
+STATE_NAMES = {
+    "available": N_("Available"),
+    "in_call": N_("In a call"),
+    "wrap_up": N_("Wrap-up"),
+    "away": N_("Away"),
+    "offline": N_("Offline"),
+}
+STATE_COLOURS = {
+    "available": "#1b7f3b",
+    "in_call": "#1d4f91",
+    "wrap_up": "#8a5a00",
+    "away": "#6b6f76",
+    "offline": "#9aa0a6",
+}
+
+
+def state_name(state: str) -> str:
+    return _(STATE_NAMES.get(state, state))
+
+
+def format_wait(seconds: float) -> str:
+    s = max(0, int(seconds))
+    return f"{s // 60}:{s % 60:02d}"
+
+
+class _DictTable(QAbstractTableModel):
+    HEADERS: tuple[str, ...] = ()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[dict[str, Any]] = []
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        """Override QAbstractItemModel::rowCount."""
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        """Override QAbstractItemModel::columnCount."""
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Override QAbstractItemModel::headerData."""
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if role == Qt.ItemDataRole.DisplayRole and horizontal and 0 <= section < len(self.HEADERS):
+            return _(self.HEADERS[section])
+        return None
+
+    def row(self, r: int) -> dict[str, Any]:
+        return self._rows[r]
+
+    def rows(self) -> list[dict[str, Any]]:
+        return list(self._rows)
+
+    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+        self.beginResetModel()
+        self._rows = [dict(r) for r in rows]
+        self.endResetModel()
+
+
+class InformadorsModel(_DictTable):
+    HEADERS = (N_("Informador"), N_("Office"), N_("Languages"), N_("State"), N_("For"))
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._index: dict[int, int] = {}
+
+    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+        super().set_rows(rows)
+        self._reindex()
+
+    def _reindex(self) -> None:
+        self._index = {int(r["staff_id"]): i for i, r in enumerate(self._rows)}
+
+    def row_of(self, staff_id: int) -> int | None:
+        return self._index.get(staff_id)
+
+    def apply_presence(self, presence: dict[str, Any]) -> None:
+        """One presence.updated event: update that row in place, or append a new informador."""
+        if presence.get("role", "informador") != "informador":
+            return
+        staff_id = int(presence["staff_id"])
+        r = self._index.get(staff_id)
+        if r is None:
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
+            self._rows.append(dict(presence))
+            self._index[staff_id] = len(self._rows) - 1
+            self.endInsertRows()
+            return
+        self._rows[r].update(presence)
+        self.dataChanged.emit(self.index(r, 0), self.index(r, len(self.HEADERS) - 1))
+
+    def tick(self) -> None:
+        """The "for" column counts up: repaint it only."""
+        if self._rows:
+            col = len(self.HEADERS) - 1
+            self.dataChanged.emit(self.index(0, col), self.index(len(self._rows) - 1, col))
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Override QAbstractItemModel::data. Names are data, never markup (plain text views)."""
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row, col = self._rows[index.row()], index.column()
+        state = str(row.get("state") or "offline")
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return str(row.get("full_name") or row.get("username") or "")
+            if col == 1:
+                return str(row.get("office_code") or "")
+            if col == 2:
+                return ", ".join(language_name(x) for x in row.get("languages") or [])
+            if col == 3:
+                return state_name(state)
+            if col == 4:
+                return format_wait(time.time() - _epoch(row.get("since"))) if row.get("since") else ""
+        if role == Qt.ItemDataRole.ForegroundRole and col == 3:
+            return QColor(STATE_COLOURS.get(state, "#000000"))
+        if role == Qt.ItemDataRole.FontRole and col == 3:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == RowRole:
+            return dict(row)
+        return None
+
+
+class WaitingModel(_DictTable):
+    HEADERS = (N_("Citizen"), N_("Office"), N_("Procedure"), N_("Language"), N_("Assigned"), N_("Waiting"))
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.alert_after_s = 600.0
+        self.staff_names: dict[int, str] = {}
+
+    def waiting_s(self, row: dict[str, Any]) -> float:
+        since = row.get("waiting_since")
+        return time.time() - _epoch(since) if since else 0.0
+
+    def is_alert(self, r: int) -> bool:
+        return self.waiting_s(self._rows[r]) >= self.alert_after_s
+
+    def alert_count(self) -> int:
+        return sum(1 for r in range(len(self._rows)) if self.is_alert(r))
+
+    def tick(self) -> None:
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self.HEADERS) - 1))
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Override QAbstractItemModel::data."""
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row, col = self._rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return str(row.get("label") or row.get("citizen_name") or "")
+            if col == 1:
+                return str(row.get("office_code") or "")
+            if col == 2:
+                return str(row.get("tramit_name") or row.get("tramit_code") or "")
+            if col == 3:
+                return language_name(str(row.get("language") or ""))
+            if col == 4:
+                staff_id = row.get("staff_id")
+                return self.staff_names.get(int(staff_id), str(staff_id)) if staff_id else _("Pool")
+            if col == 5:
+                return format_wait(self.waiting_s(row))
+        alert = self.is_alert(index.row())
+        if role == Qt.ItemDataRole.BackgroundRole and alert:
+            return QColor("#fde2e1")
+        if role == Qt.ItemDataRole.ForegroundRole and alert and col == 5:
+            return QColor("#8c1d18")
+        if role == Qt.ItemDataRole.ToolTipRole and alert:
+            return _("Waiting longer than {minutes} minutes").format(minutes=int(self.alert_after_s // 60))
+        if role == RowRole:
+            return dict(row)
+        if role == AlertRole:
+            return alert
+        return None
+
+
+KPI_COLUMNS = (
+    ("name", N_("Office / procedure")),
+    ("served", N_("Served")),
+    ("no_shows", N_("No-shows")),
+    ("avg_wait_s", N_("Avg. wait")),
+    ("avg_call_s", N_("Avg. call")),
+    ("resolved_first_contact_rate", N_("Resolved at first contact")),
+    ("identification_failures", N_("ID failures")),
+    ("interpreter_share", N_("Interpreter")),
+)
+
+
+class KpiModel(_DictTable):
+    HEADERS = tuple(label for _key, label in KPI_COLUMNS)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Override QAbstractItemModel::data."""
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        key = KPI_COLUMNS[index.column()][0]
+        value = row.get(key)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if value is None:
+                return "—"
+            if key in ("avg_wait_s", "avg_call_s"):
+                return format_wait(float(value))
+            if key in ("resolved_first_contact_rate", "interpreter_share"):
+                return f"{float(value) * 100:.0f} %"
+            return str(value)
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == RowRole:
+            return dict(row)
+        return None
+
+
+_EPOCH_CACHE: dict[str, float] = {}
+
+
+def _epoch(iso: Any) -> float:
+    """ISO time → epoch seconds, cached (the board re-reads the same few hundred times every second)."""
+    from datetime import datetime
+
+    key = str(iso)
+    value = _EPOCH_CACHE.get(key)
+    if value is None:
+        if len(_EPOCH_CACHE) > 10_000:
+            _EPOCH_CACHE.clear()
+        value = datetime.fromisoformat(key).timestamp()
+        _EPOCH_CACHE[key] = value
+    return value
