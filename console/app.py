@@ -19,8 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from PyQt6.QtCore import QObject, QTimer, pyqtSignal
-from PyQt6.QtWidgets import QApplication
+from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
+from PyQt6.QtWidgets import QApplication, QDockWidget
 
 from console import __version__, i18n, log, paths
 from console.domain.appointment import Appointment, Status
@@ -30,6 +30,7 @@ from console.i18n import _
 from console.models.agenda_table import AgendaTableModel
 from console.options import Options, parse
 from console.services.agenda import AgendaService, Conflict
+from console.services.checklist import ChecklistService
 from console.services.connectivity import ConnectivityService
 from console.services.session import SessionService
 from console.services.supervisor import PoolService, SupervisorService
@@ -41,6 +42,7 @@ from console.sync.events import EventStream, ServerEvent
 from console.sync.localdb import LocalDb
 from console.sync.pool_api import PoolApi
 from console.views.agenda import AgendaView
+from console.views.checklist import ChecklistPanel
 from console.views.login import LoginView
 from console.views.main_window import MainWindow
 from console.views.pool import PoolView
@@ -72,6 +74,7 @@ class AppContext:
     session: SessionService
     agenda: AgendaService
     connectivity: ConnectivityService
+    checklists: ChecklistService
 
 
 class Console(QObject):
@@ -105,6 +108,7 @@ class Console(QObject):
             session=SessionService(api, credentials, settings, db, self),
             agenda=AgendaService(api, db, self),
             connectivity=ConnectivityService(api, options.probe_interval, self),
+            checklists=ChecklistService(api, db, self),
         )
         self.events: EventStream | None = None
         self._shown_once = False
@@ -117,6 +121,14 @@ class Console(QObject):
         self.agenda_view = AgendaView(self.agenda_model)
         self.window = MainWindow(self.login_view)
         self.window.add_view(self.agenda_view, _("Agenda"))
+        # The checklist is a dock on the right: beside the agenda now, beside the call panel in a call
+        # (hidden until an appointment's checklist is opened).
+        self.checklist_panel = ChecklistPanel(self.ctx.checklists)
+        self.checklist_dock = QDockWidget(_("Checklist"), self.window)
+        self.checklist_dock.setObjectName("checklistDock")
+        self.checklist_dock.setWidget(self.checklist_panel)
+        self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.checklist_dock)
+        self.checklist_dock.hide()
         # The supervisor's board or the informador's pool: built now, shown as a tab by role at login.
         pool_api = PoolApi(api)
         self.supervisor = SupervisorService(pool_api, self)
@@ -153,6 +165,7 @@ class Console(QObject):
         ctx.connectivity.online_changed.connect(self._on_online_changed)
         window.closing.connect(self.quit_requested)
         window.retry_requested.connect(self._on_retry_requested)
+        self._connect_checklist_signals()
 
         # One shutting_down signal stops everything that runs on its own.
         self.shutting_down.connect(self._stop_events)
@@ -238,6 +251,7 @@ class Console(QObject):
         self.login_view.set_busy(False)
         self.login_view.password.clear()
         ctx.agenda.set_scope(ctx.session.scope)
+        ctx.checklists.set_user(ctx.session.scope, staff.username, staff.role)
         self.window.set_user(staff, office)
         self.window.show_workspace()
         self._show_role_view(staff)
@@ -272,6 +286,7 @@ class Console(QObject):
 
     def _on_server_event(self, event: ServerEvent) -> None:
         self.ctx.agenda.on_server_event(event)
+        self.ctx.checklists.on_server_event(event)  # PIN verified, colleagues' ticks
         self.supervisor.on_server_event(event)  # live board
         self.pool.on_server_event(event)  # the pool list
 
@@ -308,6 +323,7 @@ class Console(QObject):
         if self.events is not None:
             self.events.reconnect_now()
         await ctx.agenda.flush()
+        await ctx.checklists.flush()  # checklist events ticked offline
         await ctx.agenda.load_day(ctx.agenda.day, use_cache=False)  # catch what we missed
 
     # -- agenda -----------------------------------------------------------------------------------
@@ -340,6 +356,43 @@ class Console(QObject):
     def _on_conflicts_changed(self, conflicts: list[Conflict]) -> None:
         self.agenda_view.show_conflicts(list(conflicts))
 
+    # -- checklist ------------------------------------------------------------------------------
+    def _connect_checklist_signals(self) -> None:
+        ctx, detail = self.ctx, self.agenda_view.detail
+        checklists = ctx.checklists
+        detail.set_gate_provider(self._gate_for)
+        detail.checklist_requested.connect(self._on_checklist_requested)
+        checklists.gates_changed.connect(detail.refresh_gates)
+        checklists.failed.connect(lambda message: self.window.statusBar().showMessage(message, 10000))  # type: ignore[union-attr]
+        checklists.offline.connect(lambda: ctx.connectivity.report(False))
+        checklists.online.connect(lambda: ctx.connectivity.report(True))
+        checklists.auth_lost.connect(self._on_auth_lost)
+
+    def _gate_for(self, appointment: Appointment, gate: str) -> tuple[bool, str]:
+        """The detail pane's gate provider: loads the run in the background when needed."""
+        checklists = self.ctx.checklists
+        checklists.ensure_open(appointment)
+        reason = checklists.blocked_reason(appointment.id, gate)
+        return not reason, reason
+
+    def _on_checklist_requested(self, appointment_id: str) -> None:
+        appointment = self.agenda_view.detail.appointment
+        if appointment is None or appointment.id != appointment_id:
+            return
+        self.open_checklist(appointment)
+
+    def open_checklist(self, appointment: Appointment) -> None:
+        """Show the appointment's checklist in its dock (the call panel can call this on admit)."""
+        self.checklist_dock.show()
+        self.checklist_dock.raise_()
+
+        async def load() -> None:
+            if await self.ctx.checklists.open(appointment):
+                self.checklist_panel.show_run(appointment.id)
+                self.checklist_panel.list.setFocus()
+
+        spawn(load())
+
     # -- stop -----------------------------------------------------------------------------------
     async def shutdown(self) -> None:
         if self._stopped:
@@ -349,6 +402,7 @@ class Console(QObject):
         self._stop_events()
         await self.ctx.connectivity.shutdown()
         await self.ctx.agenda.shutdown()
+        await self.ctx.checklists.shutdown()
         await self.pool.stop()  # offline on the boards at once
         await drain()
         await self.ctx.session.shutdown()

@@ -196,6 +196,24 @@ class BackendApi:
         data = await self._run(lambda: self._call("PATCH", f"/appointments/{appointment_id}", json=body))
         return Appointment.from_json(data)
 
+    # -- checklists -----------------------------------------------------------------------------
+    async def checklist(self, appointment_id: str) -> dict[str, Any]:
+        """GET the run's events, context and facts (docs/API.md, Checklists)."""
+        return dict(await self._run(lambda: self._call("GET", f"/appointments/{appointment_id}/checklist")))
+
+    async def post_checklist_events(
+        self, appointment_id: str, expected_seq: int, events: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Append events after `expected_seq`; a stale seq raises ApiError 409 with body["current"]."""
+        body = {"expected_seq": expected_seq, "events": events}
+        path = f"/appointments/{appointment_id}/checklist/events"
+        return dict(await self._run(lambda: self._call("POST", path, json=body)))
+
+    async def script_files(self, script_id: str) -> dict[str, str]:
+        """The office's current TOML files of a call script ({relative path: text})."""
+        data = await self._run(lambda: self._call("GET", f"/scripts/{script_id}"))
+        return {str(k): str(v) for k, v in dict(data.get("files") or {}).items()}
+
     # -- lifecycle ------------------------------------------------------------------------------
     def events_url(self) -> str:
         return self._url("/events")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from PyQt6.QtCore import Qt, pyqtSignal
@@ -17,7 +18,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from console.domain.appointment import Appointment, Status, allowed_transitions
+from console.domain.appointment import Appointment, Outcome, Status, allowed_transitions
 from console.i18n import _
 from console.labels import OUTCOME_NAMES, language_name, level_name, outcome_name, status_action, status_name
 
@@ -37,11 +38,15 @@ class AppointmentDetail(QFrame):
     """
 
     status_change_requested = pyqtSignal(str, str, str)
+    # The call-script checklist of the appointment (console/views/checklist.py). arg: appointment id
+    checklist_requested = pyqtSignal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("detailPane")
         self._appointment: Appointment | None = None
+        # Asked (appointment, gate) → (allowed, reason); set by the composition root. None: no gating.
+        self._gate_provider: GateProvider | None = None
         self._tramit_name = ""
 
         self.title = _plain_label(self)
@@ -99,6 +104,9 @@ class AppointmentDetail(QFrame):
         body.addWidget(self.actions_title)
         body.addWidget(self.outcome_row)
         body.addLayout(self.actions_box)
+        self._build_checklist_row()
+        body.addWidget(self.gate_note)
+        body.addWidget(self.checklist_button)
         body.addStretch(1)
 
         layout = QVBoxLayout(self)
@@ -161,9 +169,51 @@ class AppointmentDetail(QFrame):
             self.action_buttons[str(status)] = button
         self.actions_title.setVisible(bool(targets))
         self.outcome_row.setVisible(Status.COMPLETED in targets)
+        self.refresh_gates()
 
     def _on_action_clicked(self, status: Status) -> None:
         if self._appointment is None:
             return
         outcome = str(self.outcome.currentData()) if status == Status.COMPLETED else ""
         self.status_change_requested.emit(self._appointment.id, str(status), outcome)
+
+    # -- checklist gates: closing as resolved waits for the required checklist items ---------------
+    def _build_checklist_row(self) -> None:
+        self.gate_note = QLabel(self)
+        self.gate_note.setObjectName("gateNote")
+        self.gate_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.gate_note.setWordWrap(True)
+        self.gate_note.setStyleSheet("color: #8a4b00;")
+        self.gate_note.hide()
+        self.checklist_button = QPushButton(_("Checklist"), self)
+        self.checklist_button.setObjectName("checklistButton")
+        self.checklist_button.setToolTip(_("Open the call script and identification checklist"))
+        self.checklist_button.clicked.connect(self._on_checklist_clicked)
+        self.outcome.currentIndexChanged.connect(self.refresh_gates)
+
+    def set_gate_provider(self, provider: GateProvider | None) -> None:
+        self._gate_provider = provider
+        self.refresh_gates()
+
+    def refresh_gates(self, *_args: object) -> None:
+        """Disable "completed" while the outcome is resolved and the close_resolved gate is closed."""
+        a = self._appointment
+        button = self.action_buttons.get(str(Status.COMPLETED))
+        blocked = ""
+        resolved = self.outcome.currentData() == Outcome.RESOLVED
+        if a is not None and button is not None and self._gate_provider is not None and resolved:
+            allowed, reason = self._gate_provider(a, "close_resolved")
+            blocked = "" if allowed else reason
+        if button is not None:
+            button.setEnabled(not blocked)
+            button.setToolTip(blocked)
+        self.gate_note.setText(blocked)
+        self.gate_note.setVisible(bool(blocked))
+        self.checklist_button.setVisible(a is not None and not a.status.terminal)
+
+    def _on_checklist_clicked(self) -> None:
+        if self._appointment is not None:
+            self.checklist_requested.emit(self._appointment.id)
+
+
+GateProvider = Callable[[Appointment, str], tuple[bool, str]]

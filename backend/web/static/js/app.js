@@ -5,6 +5,7 @@ import { ApiError, CitizenApi } from "./api.js";
 import { createCall } from "./call-seam.js";
 import { DeviceCheck } from "./devices.js";
 import { initialLanguage, language, setLanguage, t } from "./i18n.js";
+import { mountTramitacio } from "./signature.js";
 
 const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
 const ACCEPTED_TYPES = ["application/pdf", "image/jpeg", "image/png"];
@@ -151,6 +152,7 @@ function openEvents() {
   const source = api.events();
   state.events = source;
   source.addEventListener("admitted", () => startCall());
+  mountTramitacio({ api, events: source, root: $("tramitacio") });
   source.addEventListener("signal", (e) => {
     const data = parse(e.data);
     if (data && state.call) state.call.handleSignal(data.message);
