@@ -13,12 +13,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend import audit
+from backend.citizen import credentials as cred
 from backend.citizen.identification import CitizenIdentity
-from backend.citizen.models import Document
+from backend.citizen.models import CitizenSession, Document
 from backend.citizen.outbox import enqueue, recent_count
 from backend.citizen.routes_citizen import Citizen, client_address
 from backend.citizen.routes_staff import scoped
@@ -55,6 +58,7 @@ def get_services(request: Request) -> TramitacioServices:
 
 Svc = Annotated[TramitacioServices, Depends(get_services)]
 staff_router = APIRouter(tags=["tramitacio"])
+_bearer = HTTPBearer(auto_error=False, description="Citizen token from POST /citizen/session")
 citizen_router = APIRouter(prefix="/citizen", tags=["citizen"])
 
 
@@ -203,7 +207,8 @@ def request_documents(
         t.updated_at = utcnow()
         _audit(s, "tramitacio.documents_requested", t, claims.staff_id, codes=body.codes)
         documents = [
-            {"code": c, "name": svc_.document_name(tramit, c, appt.language)} for c in t.requested_documents
+            {"code": c, "name": svc_.document_name(tramit, c, svc_.citizen_language(s, appt))}
+            for c in t.requested_documents
         ]
     services.citizen.hub.publish(
         "tramitacio.documents_requested", str(appointment_id), {"documents": documents}
@@ -233,7 +238,7 @@ def freeze_summary(
             raise _error(exc) from exc
         enqueue(
             s, appointment_id=appt.id, channel=channel, purpose="otp", to=to,
-            body=text("otp_sms", appt.language, otp=otp),
+            body=text("otp_sms", svc_.citizen_language(s, appt), otp=otp),
         )  # fmt: skip
         _audit(s, "tramitacio.summary_frozen", t, claims.staff_id, bound_hash=t.summary_hash,
                documents=[d["sha256"] for d in summary["documents"]])  # fmt: skip
@@ -323,10 +328,12 @@ def submit(appointment_id: IdPath, claims: Caller, services: Svc, tasks: Backgro
             connector=connector_result.get("connector"),
         )  # fmt: skip
         if appt.citizen_email:
-            tname = svc_.tramit_name(s.get(Tramit, t.tramit_code), appt.language, t.tramit_code)
+            tname = svc_.tramit_name(
+                s.get(Tramit, t.tramit_code), svc_.citizen_language(s, appt), t.tramit_code
+            )
             enqueue(
                 s, appointment_id=appt.id, channel="email", purpose="receipt", to=appt.citizen_email,
-                body=text("receipt_email", appt.language, tramit=tname, registry=t.registry_number),
+                body=text("receipt_email", t.language, tramit=tname, registry=t.registry_number),
             )  # fmt: skip
         result = svc_.to_json(s, t, today)
         office_id = appt.office_id
@@ -341,7 +348,7 @@ def _receipt_data(
     from backend.routes.appointments import zone
 
     tz = zone(office_zone_name(session, appt.office_id))
-    lang = appt.language
+    lang = svc_.citizen_language(session, appt)
     tramit = session.get(Tramit, t.tramit_code)
     schema = svc_.schema_for(tramit)
     office = session.get(Office, appt.office_id)
@@ -421,7 +428,7 @@ def assisted_result(
 def post_summary_for(
     session: Session, t: Tramitacio, appt: Appointment, body: PostSummaryIn
 ) -> dict[str, Any]:
-    lang = appt.language
+    lang = svc_.citizen_language(session, appt)
     tramit = session.get(Tramit, t.tramit_code)
     name = svc_.tramit_name(tramit, lang, t.tramit_code)
     registry = t.registry_number or str((t.assisted or {}).get("result_registry_number") or "")
@@ -479,12 +486,12 @@ def _citizen_view(session: Session, who: CitizenIdentity) -> dict[str, Any]:
     appt = session.get(Appointment, who.appointment_id)
     assert appt is not None
     tramit = session.get(Tramit, t.tramit_code)
+    lang = svc_.citizen_language(session, appt)
     return {
         "status": t.status,
-        "tramit_name": svc_.tramit_name(tramit, appt.language, t.tramit_code),
+        "tramit_name": svc_.tramit_name(tramit, lang, t.tramit_code),
         "requested_documents": [
-            {"code": c, "name": svc_.document_name(tramit, c, appt.language)}
-            for c in t.requested_documents or []
+            {"code": c, "name": svc_.document_name(tramit, c, lang)} for c in t.requested_documents or []
         ],
         "summary": t.summary
         if t.status in ("awaiting_signature", "signed", "submitting", "submitted")
@@ -495,8 +502,30 @@ def _citizen_view(session: Session, who: CitizenIdentity) -> dict[str, Any]:
     }
 
 
+def citizen_after_call(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> CitizenIdentity:
+    """Like the citizen bearer, but still valid once the appointment is completed: the receipt and the
+    post-call summary are read after the informador closes the call (the session's own expiry holds)."""
+    services = get_services(request)
+    token = credentials.credentials if credentials else ""
+    if token and len(token) <= 200:
+        with services.citizen.core.db.read() as s:
+            row = s.scalar(select(CitizenSession).where(CitizenSession.token_hash == cred.token_hash(token)))
+            appt = s.get(Appointment, row.appointment_id) if row else None
+            if row is not None and appt is not None and row.revoked_at is None and row.expires_at >= utcnow():
+                return CitizenIdentity(row.id, appt.id, appt.office_id, row.language)
+    raise ApiError(
+        401, "not_authenticated", "Your session has ended; open your link again",
+        headers={"WWW-Authenticate": "Bearer"},
+    )  # fmt: skip
+
+
+CitizenAfterCall = Annotated[CitizenIdentity, Depends(citizen_after_call)]
+
+
 @citizen_router.get("/tramitacio")
-def citizen_tramitacio(who: Citizen, request: Request) -> dict[str, Any]:
+def citizen_tramitacio(who: CitizenAfterCall, request: Request) -> dict[str, Any]:
     services = get_services(request)
     with services.citizen.core.db.read() as s:
         return _citizen_view(s, who)
@@ -539,7 +568,7 @@ async def citizen_signature(body: SignatureIn, who: Citizen, request: Request) -
 
 
 @citizen_router.get("/tramitacio/receipt", response_class=FileResponse, responses={404: {}})
-def citizen_receipt(who: Citizen, request: Request) -> FileResponse:
+def citizen_receipt(who: CitizenAfterCall, request: Request) -> FileResponse:
     services = get_services(request)
     with services.citizen.core.db.write() as s:
         t = svc_.for_appointment(s, who.appointment_id)

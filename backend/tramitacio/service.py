@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend.audit import canonical_json
-from backend.citizen.models import Document
+from backend.citizen.models import CitizenSession, Document
 from backend.models import Appointment, Tramit, utcnow
 from backend.tramitacio.models import RegistryCounter, SignatureChallenge, Tramitacio
 from backend.tramitacio.schema import FormSchema, schema_from_json
@@ -49,6 +49,17 @@ def schema_for(tramit: Tramit | None) -> FormSchema:
 def tramit_name(tramit: Tramit | None, lang: str, fallback: str = "") -> str:
     names: dict[str, str] = dict(tramit.names) if tramit else {}
     return names.get(lang) or names.get("ca") or fallback
+
+
+def citizen_language(session: Session, appt: Appointment) -> str:
+    """The language the citizen chose on their page (latest session), else the appointment's."""
+    chosen = session.scalar(
+        select(CitizenSession.language)
+        .where(CitizenSession.appointment_id == appt.id)
+        .order_by(CitizenSession.id.desc())
+        .limit(1)
+    )
+    return chosen or appt.language
 
 
 def document_name(tramit: Tramit | None, code: str, lang: str) -> str:
@@ -290,7 +301,8 @@ def freeze_summary(
     bound = hash_of(core)
     now = utcnow()
     void_signature(session, t, now)
-    summary = citizen_summary(session, t, core, bound, appt.language)
+    lang = citizen_language(session, appt)
+    summary = citizen_summary(session, t, core, bound, lang)
     otp = new_otp()
     session.add(
         SignatureChallenge(
@@ -300,7 +312,7 @@ def freeze_summary(
     )  # fmt: skip
     summary["expires_at"] = (now + OTP_TTL).isoformat()
     t.summary, t.summary_hash, t.status = summary, bound, "awaiting_signature"
-    t.language = appt.language
+    t.language = lang
     t.version += 1
     t.updated_at = now
     session.flush()

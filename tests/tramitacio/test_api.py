@@ -159,10 +159,8 @@ def test_submit_assigns_registry_number_and_receipt_has_hashes(tb: CitizenBacken
     text = pdf_text(receipt.content, tmp_path)
     assert number in text
     assert doc["sha256"] in text and body["signed_hash"] in text
-    # In the citizen's language (the appointment's).
-    lang = httpx.get(f"{tb.api}/appointments/{c.appointment_id}", headers=c.staff, timeout=10).json()[
-        "language"
-    ]
+    # In the language of the citizen's session (the API session opens in Catalan by default).
+    lang = "ca"
     names = httpx.get(f"{tb.api}/tramits/{TRAMIT}", headers=c.staff, timeout=10).json()["names"]
     assert TEXTS["receipt_title"][lang] in text and names[lang] in text
     assert "12345678Z" in text and "Anna Puig i Gal·la" in text
