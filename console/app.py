@@ -35,12 +35,14 @@ from console.services.connectivity import ConnectivityService
 from console.services.session import SessionService
 from console.services.supervisor import PoolService, SupervisorService
 from console.services.tasks import drain, spawn
+from console.services.wizard import WizardService
 from console.settings import Settings
 from console.sync.api import BackendApi
 from console.sync.credentials import CredentialStore
 from console.sync.events import EventStream, ServerEvent
 from console.sync.localdb import LocalDb
 from console.sync.pool_api import PoolApi
+from console.sync.tramitacio import TramitacioApi
 from console.views.agenda import AgendaView
 from console.views.checklist import ChecklistPanel
 from console.views.login import LoginView
@@ -75,6 +77,7 @@ class AppContext:
     agenda: AgendaService
     connectivity: ConnectivityService
     checklists: ChecklistService
+    wizard: WizardService
 
 
 class Console(QObject):
@@ -109,6 +112,7 @@ class Console(QObject):
             agenda=AgendaService(api, db, self),
             connectivity=ConnectivityService(api, options.probe_interval, self),
             checklists=ChecklistService(api, db, self),
+            wizard=WizardService(TramitacioApi(api), parent=self),
         )
         self.events: EventStream | None = None
         self._shown_once = False
@@ -166,6 +170,7 @@ class Console(QObject):
         window.closing.connect(self.quit_requested)
         window.retry_requested.connect(self._on_retry_requested)
         self._connect_checklist_signals()
+        self._connect_wizard_signals()
 
         # One shutting_down signal stops everything that runs on its own.
         self.shutting_down.connect(self._stop_events)
@@ -287,6 +292,7 @@ class Console(QObject):
     def _on_server_event(self, event: ServerEvent) -> None:
         self.ctx.agenda.on_server_event(event)
         self.ctx.checklists.on_server_event(event)  # PIN verified, colleagues' ticks
+        self.ctx.wizard.on_server_event(event.type, event.data)  # the citizen signed, a transfer…
         self.supervisor.on_server_event(event)  # live board
         self.pool.on_server_event(event)  # the pool list
 
@@ -392,6 +398,41 @@ class Console(QObject):
                 self.checklist_panel.list.setFocus()
 
         spawn(load())
+
+    # -- tràmit wizard ---------------------------------------------------------------------------
+    def _connect_wizard_signals(self) -> None:
+        self._wizards: dict[str, Any] = {}
+        self.agenda_view.detail.tramit_requested.connect(self._on_tramit_requested)
+        self.ctx.wizard.failed.connect(lambda message: self.window.statusBar().showMessage(message, 10000))  # type: ignore[union-attr]
+
+    def _on_tramit_requested(self, appointment_id: str) -> None:
+        appointment = self.agenda_view.detail.appointment
+        if appointment is not None and appointment.id == appointment_id:
+            spawn(self.open_wizard(appointment))
+
+    async def open_wizard(self, appointment: Appointment) -> None:
+        """The tràmit wizard of an appointment (the call panel can call it too), from its saved draft."""
+        from console.sync.errors import ApiError, Offline
+        from console.views.wizard import TramitWizard
+
+        if appointment.id in self._wizards:
+            self._wizards[appointment.id].raise_()
+            return
+        wizard_service = self.ctx.wizard
+        self.ctx.checklists.ensure_open(appointment)  # attended mode waits for its identification gate
+        try:
+            tramit = await wizard_service.tramit(appointment.tramit_code)
+        except (Offline, ApiError):
+            self.window.show_error(_("The tràmit could not be loaded; try again when the server answers."))
+            return
+        draft = await wizard_service.restore(appointment.id, appointment.tramit_code)
+        wizard = TramitWizard(
+            wizard_service, tramit, draft, self.ctx.checklists, lang=i18n.language(), parent=self.window
+        )
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.finished.connect(lambda _result, key=appointment.id: self._wizards.pop(key, None))
+        self._wizards[appointment.id] = wizard
+        wizard.show()
 
     # -- stop -----------------------------------------------------------------------------------
     async def shutdown(self) -> None:

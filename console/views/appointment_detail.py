@@ -40,6 +40,8 @@ class AppointmentDetail(QFrame):
     status_change_requested = pyqtSignal(str, str, str)
     # The call-script checklist of the appointment (console/views/checklist.py). arg: appointment id
     checklist_requested = pyqtSignal(str)
+    # The tràmit wizard (console/views/wizard.py). arg: appointment id
+    tramit_requested = pyqtSignal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -107,6 +109,12 @@ class AppointmentDetail(QFrame):
         self._build_checklist_row()
         body.addWidget(self.gate_note)
         body.addWidget(self.checklist_button)
+        # The tràmit wizard (console/views/wizard.py): assisted or attended processing.
+        self.tramit_button = QPushButton(_("Tràmit…"), self)
+        self.tramit_button.setObjectName("tramitButton")
+        self.tramit_button.setToolTip(_("Assisted or attended processing of the appointment's tràmit"))
+        self.tramit_button.clicked.connect(self._on_tramit_clicked)
+        body.addWidget(self.tramit_button)
         body.addStretch(1)
 
         layout = QVBoxLayout(self)
@@ -210,6 +218,11 @@ class AppointmentDetail(QFrame):
         self.gate_note.setText(blocked)
         self.gate_note.setVisible(bool(blocked))
         self.checklist_button.setVisible(a is not None and not a.status.terminal)
+        self.tramit_button.setVisible(a is not None)  # after the call too: the post-call summary
+
+    def _on_tramit_clicked(self) -> None:
+        if self._appointment is not None:
+            self.tramit_requested.emit(self._appointment.id)
 
     def _on_checklist_clicked(self) -> None:
         if self._appointment is not None:
