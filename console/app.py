@@ -30,6 +30,7 @@ from console.i18n import _
 from console.models.agenda_table import AgendaTableModel
 from console.options import Options, parse
 from console.services.agenda import AgendaService, Conflict
+from console.services.call import CallService
 from console.services.checklist import ChecklistService
 from console.services.connectivity import ConnectivityService
 from console.services.session import SessionService
@@ -44,6 +45,7 @@ from console.sync.localdb import LocalDb
 from console.sync.pool_api import PoolApi
 from console.sync.tramitacio import TramitacioApi
 from console.views.agenda import AgendaView
+from console.views.call_panel import CallPanel
 from console.views.checklist import ChecklistPanel
 from console.views.login import LoginView
 from console.views.main_window import MainWindow
@@ -76,6 +78,7 @@ class AppContext:
     session: SessionService
     agenda: AgendaService
     connectivity: ConnectivityService
+    calls: CallService
     checklists: ChecklistService
     wizard: WizardService
 
@@ -111,6 +114,7 @@ class Console(QObject):
             session=SessionService(api, credentials, settings, db, self),
             agenda=AgendaService(api, db, self),
             connectivity=ConnectivityService(api, options.probe_interval, self),
+            calls=CallService(api, self),
             checklists=ChecklistService(api, db, self),
             wizard=WizardService(TramitacioApi(api), parent=self),
         )
@@ -125,6 +129,13 @@ class Console(QObject):
         self.agenda_view = AgendaView(self.agenda_model)
         self.window = MainWindow(self.login_view)
         self.window.add_view(self.agenda_view, _("Agenda"))
+        # The call panel becomes a workspace tab when a call starts; until then it is hidden.
+        self.call_panel = CallPanel(self.window)
+        self.call_panel.hide()
+        self._waiting_timer = QTimer(self)  # waiting times in the agenda count up
+        self._waiting_timer.setInterval(30_000)
+        self._waiting_timer.start()
+        self.demo: Any = None
         # The checklist is a dock on the right: beside the agenda now, beside the call panel in a call
         # (hidden until an appointment's checklist is opened).
         self.checklist_panel = ChecklistPanel(self.ctx.checklists)
@@ -169,6 +180,7 @@ class Console(QObject):
         ctx.connectivity.online_changed.connect(self._on_online_changed)
         window.closing.connect(self.quit_requested)
         window.retry_requested.connect(self._on_retry_requested)
+        self._connect_call_signals()
         self._connect_checklist_signals()
         self._connect_wizard_signals()
 
@@ -178,6 +190,47 @@ class Console(QObject):
         self.shutting_down.connect(ctx.credentials.shutdown)
         self.shutting_down.connect(ctx.db.close)
         self.shutting_down.connect(ctx.settings.sync)
+
+    def _connect_call_signals(self) -> None:
+        """The video call: agenda actions → call service → call panel (and back)."""
+        ctx, panel, detail = self.ctx, self.call_panel, self.agenda_view.detail
+        calls = ctx.calls
+        ctx.agenda.day_loaded.connect(lambda _day, rows, _cached: calls.set_appointments(rows))
+        ctx.agenda.appointment_changed.connect(calls.update_appointment)
+        calls.waiting_changed.connect(self._on_waiting_changed)
+        self._waiting_timer.timeout.connect(lambda: self._on_waiting_changed(calls.waiting))
+        detail.send_link_requested.connect(lambda appointment_id: spawn(calls.send_link(appointment_id)))
+        detail.send_pin_requested.connect(lambda appointment_id: spawn(calls.send_pin(appointment_id)))
+        detail.admit_requested.connect(lambda appointment_id: spawn(calls.admit(appointment_id)))
+        calls.action_done.connect(
+            lambda appointment_id, text: detail.show_call_result(appointment_id, text, False)
+        )
+        calls.action_failed.connect(
+            lambda appointment_id, text: detail.show_call_result(appointment_id, text, True)
+        )
+        calls.call_started.connect(self._on_call_started)
+        calls.call_state_changed.connect(panel.set_state)
+        calls.call_closed.connect(self._on_call_closed)
+        calls.remote_frame.connect(panel.set_remote_image)
+        calls.local_frame.connect(panel.set_local_image)
+        calls.chat_received.connect(lambda text, when: panel.add_chat(True, text, when))
+        calls.stats_updated.connect(panel.show_stats)
+        calls.notice.connect(panel.show_notice)
+        calls.documents_changed.connect(panel.set_documents)
+        calls.document_saved.connect(
+            lambda path, _sha: panel.show_notice(_("Document saved: {path}").format(path=path))
+        )
+        calls.devices_listed.connect(panel.devices.set_devices)
+        calls.remote_media_changed.connect(panel.show_remote_media)
+        panel.remote_video.display_size_changed.connect(calls.set_remote_video_size)
+        panel.mute_toggled.connect(calls.set_mic_muted)
+        panel.camera_toggled.connect(lambda on: spawn(calls.set_camera_enabled(on)))
+        panel.hang_up_requested.connect(lambda: spawn(calls.hang_up()))
+        panel.chat_send_requested.connect(lambda text: spawn(self._send_chat(text)))
+        panel.upload_requested.connect(lambda path: spawn(calls.upload(Path(path))))
+        panel.download_requested.connect(lambda doc_id, path: spawn(calls.download(doc_id, Path(path))))
+        panel.devices_changed.connect(lambda mic, speaker, cam: spawn(calls.set_devices(mic, speaker, cam)))
+        panel.complete_requested.connect(self._on_call_completed)
 
     def _connect_pool_signals(self) -> None:
         """Supervisor board, the informador's pool, and presence from the call's state."""
@@ -256,6 +309,7 @@ class Console(QObject):
         self.login_view.set_busy(False)
         self.login_view.password.clear()
         ctx.agenda.set_scope(ctx.session.scope)
+        ctx.calls.set_staff(staff.id)
         ctx.checklists.set_user(ctx.session.scope, staff.username, staff.role)
         self.window.set_user(staff, office)
         self.window.show_workspace()
@@ -291,6 +345,7 @@ class Console(QObject):
 
     def _on_server_event(self, event: ServerEvent) -> None:
         self.ctx.agenda.on_server_event(event)
+        self.ctx.calls.on_server_event(event)  # waiting room, signalling, documents
         self.ctx.checklists.on_server_event(event)  # PIN verified, colleagues' ticks
         self.ctx.wizard.on_server_event(event.type, event.data)  # the citizen signed, a transfer…
         self.supervisor.on_server_event(event)  # live board
@@ -434,6 +489,71 @@ class Console(QObject):
         self._wizards[appointment.id] = wizard
         wizard.show()
 
+    # -- video call -----------------------------------------------------------------------------
+    def _on_waiting_changed(self, waiting: dict[str, float]) -> None:
+        self.agenda_model.set_waiting(waiting)
+        self.agenda_view.detail.set_waiting(waiting)
+
+    def _on_call_started(self, appointment: Appointment) -> None:
+        panel, workspace = self.call_panel, self.window.workspace
+        panel.start_call(appointment)
+        index = workspace.indexOf(panel)
+        if index < 0:
+            index = self.window.add_view(panel, _("Call"))
+        workspace.setCurrentIndex(index)
+        self.agenda_view.detail.set_call_busy(True)
+        spawn(self.ctx.calls.list_devices())
+
+    async def _send_chat(self, text: str) -> None:
+        if await self.ctx.calls.send_chat(text):
+            self.call_panel.add_chat(False, text)
+
+    def _on_call_completed(self, appointment_id: str, outcome: str) -> None:
+        """The informador chose the outcome after the call: the agenda's status flow completes it."""
+        self._on_status_change_requested(appointment_id, str(Status.COMPLETED), outcome)
+        self.ctx.calls.finish()
+
+    def _on_call_closed(self) -> None:
+        workspace = self.window.workspace
+        index = workspace.indexOf(self.call_panel)
+        if index >= 0:
+            workspace.removeTab(index)
+        workspace.setCurrentWidget(self.agenda_view)
+        self.agenda_view.detail.set_call_busy(False)
+
+    # -- demo -----------------------------------------------------------------------------------
+    def enable_demo(self, db_path: Path) -> None:
+        """Demo only: a menu that shows what the citizen received, so the informador can try a call."""
+        from console.services.demo import DemoService
+
+        self.demo = DemoService(db_path, self)
+        menu = self.window.menuBar().addMenu(_("Demo"))  # type: ignore[union-attr]
+        action = menu.addAction(_("Citizen link and PIN…"))  # type: ignore[union-attr]
+        action.triggered.connect(self._show_demo_messages)  # type: ignore[union-attr]
+
+    def _show_demo_messages(self) -> None:
+        from console.views.demo_dialog import CitizenMessagesDialog
+
+        appointment = self.agenda_view.detail.appointment
+        if appointment is None:
+            self.window.statusBar().showMessage(_("Select an appointment first."), 5000)  # type: ignore[union-attr]
+            return
+        dialog = CitizenMessagesDialog(appointment.id, appointment.citizen_name, self.window)
+        dialog.refresh_requested.connect(
+            lambda appointment_id: spawn(self._load_demo(dialog, appointment_id))
+        )
+        dialog.show()
+        spawn(self._load_demo(dialog, appointment.id))
+
+    async def _load_demo(self, dialog: Any, appointment_id: str) -> None:
+        from PyQt6 import sip
+
+        from console.services.demo import DemoService
+
+        messages = await self.demo.outbox(appointment_id)
+        if not sip.isdeleted(dialog):
+            dialog.show_messages(messages, *DemoService.latest(messages))
+
     # -- stop -----------------------------------------------------------------------------------
     async def shutdown(self) -> None:
         if self._stopped:
@@ -443,6 +563,7 @@ class Console(QObject):
         self._stop_events()
         await self.ctx.connectivity.shutdown()
         await self.ctx.agenda.shutdown()
+        await self.ctx.calls.shutdown()  # every peer connection, track, device stream and thread
         await self.ctx.checklists.shutdown()
         await self.pool.stop()  # offline on the boards at once
         await drain()
@@ -488,6 +609,7 @@ def _start_demo_backend(day: date | None) -> Any:
 
     backend_dir = Path(tempfile.mkdtemp(prefix="videoatencio-demo-"))
     server = start_embedded(backend_dir / "backend", day)
+    server.demo_db = backend_dir / "backend" / "videoatencio.db"  # type: ignore[attr-defined]
     elapsed_ms = (time.perf_counter() - started) * 1000
     log.init.info("embedded backend at %s in %.0f ms (data in %s)", server.url, elapsed_ms, backend_dir)
     return server
@@ -515,6 +637,7 @@ async def _main(
         if demo is not None:
             server = await asyncio.wrap_future(demo)
             server_url = server.url
+            console.enable_demo(Path(server.demo_db))
         await console.start(server_url)
         await quit_event.wait()
         await console.shutdown()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import html
+import time
 from typing import Any
 
 from PyQt6.QtCore import (
@@ -19,7 +20,7 @@ from PyQt6.QtGui import QColor, QFont
 from console import i18n
 from console.domain.appointment import Appointment
 from console.domain.catalogue import Tramit
-from console.i18n import N_, _
+from console.i18n import N_, _, ngettext
 from console.labels import language_name, level_name, status_name
 
 AppointmentRole = Qt.ItemDataRole.UserRole + 1  # the Appointment dataclass
@@ -68,6 +69,7 @@ class AgendaTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[Appointment] = []
         self._sync: dict[str, str] = {}
+        self._waiting: dict[str, float] = {}  # appointment id → waiting since (epoch seconds)
         self._tramits: dict[str, Tramit] = {}
 
     # -- Qt interface ---------------------------------------------------------------------------
@@ -135,6 +137,12 @@ class AgendaTableModel(QAbstractTableModel):
             return a.language.upper()
         state = self._sync.get(a.id)
         text = status_name(a.status)
+        since = self._waiting.get(a.id) if a.status == "waiting" else None
+        if since is not None:  # the waiting room: how long the citizen has been there
+            minutes = max(0, int((time.time() - since) // 60))
+            text = "⏳ " + ngettext("{status} · {n} min", "{status} · {n} min", minutes).format(
+                status=text, n=minutes
+            )
         if state == "pending":
             return f"{text} ⟳"
         if state == "conflict":
@@ -181,6 +189,11 @@ class AgendaTableModel(QAbstractTableModel):
     def set_tramits(self, tramits: dict[str, Tramit]) -> None:
         self._tramits = dict(tramits)
         self._changed_column(Column.TRAMIT)
+
+    def set_waiting(self, waiting: dict[str, float]) -> None:
+        """Appointment id → epoch seconds since the citizen is in the waiting room (call service)."""
+        self._waiting = dict(waiting)
+        self._changed_column(Column.STATUS)
 
     def set_sync_states(self, states: dict[str, str]) -> None:
         changed = {i for i in set(self._sync) | set(states) if self._sync.get(i) != states.get(i)}

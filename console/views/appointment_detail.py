@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import Qt, pyqtBoundSignal, pyqtSignal
 from PyQt6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -19,7 +20,7 @@ from PyQt6.QtWidgets import (
 )
 
 from console.domain.appointment import Appointment, Outcome, Status, allowed_transitions
-from console.i18n import _
+from console.i18n import _, ngettext
 from console.labels import OUTCOME_NAMES, language_name, level_name, outcome_name, status_action, status_name
 
 
@@ -35,6 +36,7 @@ def _plain_label(parent: QWidget) -> QLabel:
 class AppointmentDetail(QFrame):
     """Signals:
     status_change_requested: args: appointment id, new status, outcome ("" unless completing)
+    send_link_requested, send_pin_requested, admit_requested: arg: appointment id (video call)
     """
 
     status_change_requested = pyqtSignal(str, str, str)
@@ -42,6 +44,9 @@ class AppointmentDetail(QFrame):
     checklist_requested = pyqtSignal(str)
     # The tràmit wizard (console/views/wizard.py). arg: appointment id
     tramit_requested = pyqtSignal(str)
+    send_link_requested = pyqtSignal(str)
+    send_pin_requested = pyqtSignal(str)
+    admit_requested = pyqtSignal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +101,8 @@ class AppointmentDetail(QFrame):
         outcome_layout.addWidget(QLabel(_("Outcome when completing"), self.outcome_row))
         outcome_layout.addWidget(self.outcome, 1)
 
+        self._build_call_actions()
+
         self.body = QWidget(self)
         body = QVBoxLayout(self.body)
         body.setContentsMargins(0, 0, 0, 0)
@@ -115,6 +122,8 @@ class AppointmentDetail(QFrame):
         self.tramit_button.setToolTip(_("Assisted or attended processing of the appointment's tràmit"))
         self.tramit_button.clicked.connect(self._on_tramit_clicked)
         body.addWidget(self.tramit_button)
+        body.addSpacing(8)
+        body.addWidget(self.call_box)
         body.addStretch(1)
 
         layout = QVBoxLayout(self)
@@ -161,6 +170,7 @@ class AppointmentDetail(QFrame):
             )
         self.sync_note.setVisible(sync_state in ("pending", "conflict"))
         self._rebuild_actions(a)
+        self._update_call_actions()
 
     def _rebuild_actions(self, a: Appointment) -> None:
         for button in self.action_buttons.values():
@@ -184,6 +194,94 @@ class AppointmentDetail(QFrame):
             return
         outcome = str(self.outcome.currentData()) if status == Status.COMPLETED else ""
         self.status_change_requested.emit(self._appointment.id, str(status), outcome)
+
+    # -- video call: waiting room, link, PIN, admission ------------------------------------------
+    def _build_call_actions(self) -> None:
+        self._waiting: dict[str, float] = {}
+        self._call_busy = False
+        self.call_box = QWidget(self)
+        self.call_box.setObjectName("callActions")
+        title = QLabel(_("Video call"), self.call_box)
+        title.setObjectName("sectionTitle")
+        self.waiting_note = QLabel(self.call_box)
+        self.waiting_note.setObjectName("waitingNote")
+        self.waiting_note.setStyleSheet(
+            "background: #ffe8a3; color: #5d4100; font-weight: 600; padding: 6px; border-radius: 4px;"
+        )
+        self.waiting_note.hide()
+        self.send_link = QPushButton(_("Send link"), self.call_box)
+        self.send_link.setObjectName("sendLink")
+        self.send_link.setToolTip(_("Send the citizen a new personal link by SMS and e-mail"))
+        self.send_pin = QPushButton(_("Send PIN"), self.call_box)
+        self.send_pin.setObjectName("sendPin")
+        self.send_pin.setToolTip(_("Send the citizen a new PIN by SMS (at most 3 every 10 minutes)"))
+        self.admit = QPushButton(_("Admit"), self.call_box)
+        self.admit.setObjectName("admitButton")
+        self.admit.setToolTip(_("Let the waiting citizen into the call"))
+        self.call_result = QLabel(self.call_box)
+        self.call_result.setObjectName("callResult")
+        self.call_result.setTextFormat(Qt.TextFormat.PlainText)
+        self.call_result.setWordWrap(True)
+        self.call_result.hide()
+        buttons = QGridLayout()
+        buttons.setSpacing(6)
+        buttons.addWidget(self.send_link, 0, 0)
+        buttons.addWidget(self.send_pin, 0, 1)
+        buttons.addWidget(self.admit, 1, 0, 1, 2)
+        layout = QVBoxLayout(self.call_box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(title)
+        layout.addWidget(self.waiting_note)
+        layout.addLayout(buttons)
+        layout.addWidget(self.call_result)
+        for button, signal in (
+            (self.send_link, self.send_link_requested),
+            (self.send_pin, self.send_pin_requested),
+            (self.admit, self.admit_requested),
+        ):
+            button.clicked.connect(lambda _checked=False, sig=signal: self._on_call_action(sig))
+
+    def _on_call_action(self, signal: pyqtBoundSignal) -> None:
+        if self._appointment is not None:
+            self.call_result.hide()
+            signal.emit(self._appointment.id)
+
+    def set_waiting(self, waiting: dict[str, float]) -> None:
+        """Appointment id → epoch seconds since the citizen is in the waiting room."""
+        self._waiting = dict(waiting)
+        self._update_call_actions()
+
+    def set_call_busy(self, busy: bool) -> None:
+        """A call is running: nobody else can be admitted until it is finished."""
+        self._call_busy = busy
+        self._update_call_actions()
+
+    def show_call_result(self, appointment_id: str, text: str, error: bool) -> None:
+        if self._appointment is None or self._appointment.id != appointment_id:
+            return
+        self.call_result.setText(text)
+        self.call_result.setStyleSheet("color: #c62828;" if error else "color: #2e7d32;")
+        self.call_result.show()
+
+    def _update_call_actions(self) -> None:
+        a = self._appointment
+        if a is None:
+            return
+        waiting = a.status == Status.WAITING  # the events only add since when
+        since = self._waiting.get(a.id)
+        if waiting:
+            minutes = max(0, int((time.time() - since) // 60)) if since is not None else 0
+            self.waiting_note.setText(
+                ngettext(
+                    "In the waiting room for {n} minute", "In the waiting room for {n} minutes", minutes
+                ).format(n=minutes)
+            )
+        self.waiting_note.setVisible(waiting)
+        open_ = not a.status.terminal and a.status != Status.IN_CALL
+        self.send_link.setEnabled(open_)
+        self.send_pin.setEnabled(open_)
+        self.admit.setEnabled(waiting and not self._call_busy)
+        self.call_box.setVisible(not a.status.terminal)
 
     # -- checklist gates: closing as resolved waits for the required checklist items ---------------
     def _build_checklist_row(self) -> None:

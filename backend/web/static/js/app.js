@@ -14,6 +14,9 @@ const PIN_TRIES = 5;
 const $ = (id) => document.getElementById(id);
 const api = new CitizenApi();
 const state = { step: "devices", failures: 0, events: null, call: null, localStream: null, waitingSince: 0, timer: 0, info: null };
+// Signalling messages that arrive before the call engine is loaded (the console sends its offer right
+// after admitting, while this page still fetches its ICE servers and imports call.js): kept, in order.
+const pendingSignals = [];
 // Texts set from code, kept as (msgid, params) so a language change re-translates them.
 const dynamic = new Map();
 
@@ -155,7 +158,9 @@ function openEvents() {
   mountTramitacio({ api, events: source, root: $("tramitacio") });
   source.addEventListener("signal", (e) => {
     const data = parse(e.data);
-    if (data && state.call) state.call.handleSignal(data.message);
+    if (!data) return;
+    if (state.call) state.call.handleSignal(data.message);
+    else pendingSignals.push(data.message);
   });
   source.addEventListener("document", (e) => {
     const data = parse(e.data);
@@ -206,9 +211,12 @@ async function startCall() {
     },
     onChat: (text) => addChat(t("Informador"), text),
     onState: (callState) => {
+      $("call-banner").hidden = callState !== "reconnecting";
+      if (callState === "reconnecting") announce("Reconnecting…");
       if (callState === "ended" || callState === "failed") finish("The call has ended", "Thank you. You can close this page.");
     },
   });
+  for (const message of pendingSignals.splice(0)) await state.call.handleSignal(message);
   if (!state.call.hasMedia) say($("remote-waiting"), "Video is not available yet. You can still chat and send documents.");
 }
 

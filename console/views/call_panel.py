@@ -1,0 +1,317 @@
+"""The call panel: the citizen's video large, the self view small, the controls, chat, documents,
+devices and network quality. It appears as a workspace tab when a call starts.
+
+A view: it paints the frames it is handed (already converted off the GUI thread) and emits what the
+informador asked for; the call service does the work.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from PyQt6.QtCore import QElapsedTimer, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QImage, QKeySequence, QShortcut
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.call.state import CallState
+from console.call.video_widget import VideoWidget
+from console.domain.appointment import Appointment
+from console.domain.document import Document
+from console.i18n import N_, _
+from console.labels import OUTCOME_NAMES, outcome_name
+from console.views.call_widgets import ChatBox, DevicesBox, DocumentsBox, QualityBox
+
+STATE_TEXT = {
+    CallState.IDLE: N_("Preparing"),
+    CallState.PREPARING: N_("Preparing"),
+    CallState.READY: N_("Ready"),
+    CallState.CONNECTING: N_("Connecting…"),
+    CallState.CONNECTED: N_("Connected"),
+    CallState.RECONNECTING: N_("Reconnecting…"),
+    CallState.ENDED: N_("Call ended"),
+    CallState.FAILED: N_("Call failed"),
+}
+
+
+class CallPanel(QWidget):
+    """Signals:
+    mute_toggled(bool), camera_toggled(bool): True = muted / camera on
+    hang_up_requested()
+    chat_send_requested(str)
+    upload_requested(str): a local path
+    download_requested(str, str): document id, local path to save to
+    devices_changed(object, object, object): microphone, speaker, camera
+    complete_requested(str, str): appointment id, outcome
+    """
+
+    mute_toggled = pyqtSignal(bool)
+    camera_toggled = pyqtSignal(bool)
+    hang_up_requested = pyqtSignal()
+    chat_send_requested = pyqtSignal(str)
+    upload_requested = pyqtSignal(str)
+    download_requested = pyqtSignal(str, str)
+    devices_changed = pyqtSignal(object, object, object)
+    complete_requested = pyqtSignal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("callPanel")
+        self.appointment: Appointment | None = None
+        self.state = CallState.IDLE
+        self._clock = QElapsedTimer()
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self._show_elapsed)
+
+        # Header: who, how long, state
+        self.title = QLabel(self)
+        self.title.setObjectName("callTitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # the citizen's name
+        self.timer = QLabel("00:00", self)
+        self.timer.setObjectName("callTimer")
+        self.timer.setAccessibleName(_("Call duration"))
+        self.state_label = QLabel(self)
+        self.state_label.setObjectName("callState")
+        header = QHBoxLayout()
+        header.addWidget(self.title, 1)
+        header.addWidget(self.state_label)
+        header.addSpacing(12)
+        header.addWidget(self.timer)
+
+        self.banner = QLabel(
+            _("Reconnecting… The connection was interrupted; the call continues when it is back."), self
+        )
+        self.banner.setObjectName("reconnectingBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background: #fff3cd; color: #5d4100; padding: 6px; border-radius: 4px;")
+        self.banner.hide()
+        self.notice = QLabel(self)
+        self.notice.setObjectName("callNotice")
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+
+        # Video: remote large, self view small underneath the side column
+        self.remote_video = VideoWidget(self, _("Waiting for the citizen's video…"))
+        self.remote_video.setObjectName("remoteVideo")
+        self.remote_video.setAccessibleName(_("Citizen's video"))
+        self.remote_media = QLabel(self)
+        self.remote_media.setObjectName("remoteMedia")
+        self.remote_media.hide()
+        self.self_view = VideoWidget(self, _("Your camera"))
+        self.self_view.setObjectName("selfView")
+        self.self_view.setAccessibleName(_("Your own video"))
+        self.self_view.setMinimumSize(192, 108)
+        self.self_view.setMaximumHeight(180)
+
+        # Controls
+        self.mute = QPushButton(_("Mute"), self)
+        self.mute.setObjectName("muteButton")
+        self.mute.setCheckable(True)
+        self.mute.setToolTip(_("Mute or unmute your microphone (Ctrl+D)"))
+        self.camera = QPushButton(_("Camera off"), self)
+        self.camera.setObjectName("cameraButton")
+        self.camera.setCheckable(True)
+        self.camera.setToolTip(_("Turn your camera off or on (Ctrl+E)"))
+        self.hang_up = QPushButton(_("Hang up"), self)
+        self.hang_up.setObjectName("hangUpButton")
+        self.hang_up.setStyleSheet(
+            "QPushButton:enabled { background: #c62828; color: white; font-weight: 600; }"
+        )
+        self.hang_up.setAccessibleName(_("Hang up the call"))
+        controls = QHBoxLayout()
+        controls.addWidget(self.mute)
+        controls.addWidget(self.camera)
+        controls.addStretch(1)
+        controls.addWidget(self.hang_up)
+
+        # After the call: the outcome goes through the agenda's status flow.
+        self.end_box = QFrame(self)
+        self.end_box.setObjectName("callEndBox")
+        self.end_text = QLabel(
+            _("The call has ended. Choose the outcome to complete the appointment."), self.end_box
+        )
+        self.end_text.setWordWrap(True)
+        self.outcome = QComboBox(self.end_box)
+        self.outcome.setObjectName("callOutcome")
+        self.outcome.setAccessibleName(_("Outcome"))
+        for code in OUTCOME_NAMES:
+            self.outcome.addItem(outcome_name(code), code)
+        self.complete = QPushButton(_("Complete appointment"), self.end_box)
+        self.complete.setObjectName("completeButton")
+        end_layout = QHBoxLayout(self.end_box)
+        end_layout.addWidget(self.end_text, 1)
+        end_layout.addWidget(self.outcome)
+        end_layout.addWidget(self.complete)
+        self.end_box.hide()
+
+        self.chat = ChatBox(self)
+        self.documents = DocumentsBox(self)
+        self.quality = QualityBox(self)
+        self.devices = DevicesBox(self)
+
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.remote_video, 1)
+        left_layout.addWidget(self.remote_media)
+        left_layout.addLayout(controls)
+        left_layout.addWidget(self.end_box)
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.self_view)
+        right_layout.addWidget(self.chat, 2)
+        right_layout.addWidget(self.documents, 1)
+        right_layout.addWidget(self.quality)
+        right_layout.addWidget(self.devices)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.addLayout(header)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.notice)
+        layout.addWidget(splitter, 1)
+
+        QShortcut(QKeySequence("Ctrl+D"), self, self.mute.click)
+        QShortcut(QKeySequence("Ctrl+E"), self, self.camera.click)
+        self._connect_signals()
+        self.set_state(CallState.IDLE)
+
+    def _connect_signals(self) -> None:
+        self.mute.toggled.connect(self._on_mute_toggled)
+        self.camera.toggled.connect(self._on_camera_toggled)
+        self.hang_up.clicked.connect(self.hang_up_requested)
+        self.chat.send_requested.connect(self.chat_send_requested)
+        self.documents.download_clicked.connect(self._ask_save_path)
+        self.documents.upload_clicked.connect(self._ask_upload_path)
+        self.devices.changed.connect(self.devices_changed)
+        self.complete.clicked.connect(self._on_complete)
+
+    # -- inputs -----------------------------------------------------------------------------------
+    def start_call(self, appointment: Appointment) -> None:
+        """A new call: reset everything from the previous one."""
+        self.appointment = appointment
+        self.title.setText(appointment.citizen_name)
+        self.chat.log.clear()
+        self.documents.set_documents([])
+        self.quality.clear()
+        self.remote_video.clear(_("Waiting for the citizen's video…"))
+        self.self_view.clear(_("Your camera"))
+        self.notice.hide()
+        self.remote_media.hide()
+        self.end_box.hide()
+        for button, checked in ((self.mute, False), (self.camera, False)):
+            button.blockSignals(True)
+            button.setChecked(checked)
+            button.blockSignals(False)
+        self._update_toggle_texts()
+        self._clock.start()
+        self._ticker.start()
+        self._show_elapsed()
+
+    def set_state(self, state: CallState) -> None:
+        self.state = state
+        live = not state.is_final and state is not CallState.IDLE
+        self.state_label.setText(_(STATE_TEXT[state]))
+        self.banner.setVisible(state is CallState.RECONNECTING)
+        for widget in (self.mute, self.camera, self.hang_up):
+            widget.setEnabled(live)
+        self.chat.set_enabled(live)
+        self.documents.set_live(live)
+        if state.is_final:
+            self._ticker.stop()
+            self.quality.clear()
+            self.remote_video.clear(_("The call has ended."))
+            self.self_view.clear("")
+            self.end_box.setVisible(self.appointment is not None)
+
+    def add_chat(self, incoming: bool, text: str, when: datetime | None = None) -> None:
+        self.chat.add_line(_("Citizen") if incoming else _("You"), text, when)
+
+    def show_notice(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.show()
+
+    def show_remote_media(self, mic: bool, camera: bool) -> None:
+        parts = []
+        if not mic:
+            parts.append(_("The citizen has muted their microphone."))
+        if not camera:
+            parts.append(_("The citizen has turned their camera off."))
+        self.remote_media.setText(" ".join(parts))
+        self.remote_media.setVisible(bool(parts))
+
+    def set_documents(self, documents: list[Document]) -> None:
+        self.documents.set_documents(documents)
+
+    def show_stats(self, stats: object) -> None:
+        self.quality.show_stats(stats)
+
+    def set_remote_image(self, image: QImage) -> None:
+        self.remote_video.set_image(image)
+
+    def set_local_image(self, image: QImage) -> None:
+        self.self_view.set_image(image)
+
+    # -- slots ------------------------------------------------------------------------------------
+    def _show_elapsed(self) -> None:
+        seconds = self._clock.elapsed() // 1000 if self._clock.isValid() else 0
+        minutes, seconds = divmod(seconds, 60)
+        hours, minutes = divmod(minutes, 60)
+        self.timer.setText(
+            f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+        )
+
+    def _update_toggle_texts(self) -> None:
+        self.mute.setText(_("Unmute") if self.mute.isChecked() else _("Mute"))
+        self.mute.setAccessibleName(self.mute.text())
+        self.camera.setText(_("Camera on") if self.camera.isChecked() else _("Camera off"))
+        self.camera.setAccessibleName(self.camera.text())
+
+    def _on_mute_toggled(self, muted: bool) -> None:
+        self._update_toggle_texts()
+        self.mute_toggled.emit(muted)
+
+    def _on_camera_toggled(self, off: bool) -> None:
+        self._update_toggle_texts()
+        if off:
+            self.self_view.clear(_("Camera off"))
+        self.camera_toggled.emit(not off)
+
+    def _on_complete(self) -> None:
+        if self.appointment is not None:
+            self.complete_requested.emit(self.appointment.id, str(self.outcome.currentData()))
+
+    def _ask_save_path(self, doc: Document) -> None:
+        # Non-modal: a nested event loop (exec) would re-enter the asyncio loop (STYLE anti-pattern 6).
+        dialog = QFileDialog(self, _("Save document"), str(Path.home() / Path(doc.name).name))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda path: self.download_requested.emit(doc.id, path))
+        dialog.open()
+
+    def _ask_upload_path(self) -> None:
+        dialog = QFileDialog(self, _("Send a document"), str(Path.home()))
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilter(_("Documents (*.pdf *.jpg *.jpeg *.png)"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(self.upload_requested)
+        dialog.open()
