@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 APP_NAME = "Videoatencio"
@@ -59,4 +60,6 @@ def settings_file() -> Path:
 
 
 def resources_dir() -> Path:
+    if getattr(sys, "frozen", False):  # PyInstaller: installer/console.spec puts resources/ here
+        return Path(getattr(sys, "_MEIPASS")) / "resources"  # noqa: B009 - only set when frozen
     return Path(__file__).resolve().parent.parent / "resources"
