@@ -71,7 +71,9 @@ def test_catalogue_is_visible_to_every_role(backend_server):
             tramits = c.get("/tramits").json()
             assert len(tramits) >= 8
             one = c.get(f"/tramits/{tramits[0]['code']}").json()
-            assert one == tramits[0]
+            # The detail is the list entry plus the tràmit wizard's data (form schema, assisted steps).
+            assert {k: v for k, v in one.items() if k not in ("form", "assisted_steps")} == tramits[0]
+            assert one["form"]["fields"] and isinstance(one["assisted_steps"], list)
             assert set(one["names"]) == {"ca", "es", "eu", "en"}
             assert_envelope(c.get("/tramits/no-such-tramit"), 404, "not_found")
     with client(backend_server) as c:
