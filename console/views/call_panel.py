@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from PyQt6.QtCore import QElapsedTimer, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QImage, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QComboBox,
@@ -102,18 +102,19 @@ class CallPanel(QWidget):
         self.notice.setWordWrap(True)
         self.notice.hide()
 
-        # Video: remote large, self view small underneath the side column
+        # Video: remote large, self view as a picture-in-picture in its corner (as on the citizen's
+        # page), so the side column keeps its height for chat, documents and call quality.
         self.remote_video = VideoWidget(self, _("Waiting for the citizen's video…"))
         self.remote_video.setObjectName("remoteVideo")
         self.remote_video.setAccessibleName(_("Citizen's video"))
         self.remote_media = QLabel(self)
         self.remote_media.setObjectName("remoteMedia")
         self.remote_media.hide()
-        self.self_view = VideoWidget(self, _("Your camera"))
+        self.self_view = VideoWidget(self.remote_video, _("Your camera"))
         self.self_view.setObjectName("selfView")
         self.self_view.setAccessibleName(_("Your own video"))
-        self.self_view.setMinimumSize(192, 108)
-        self.self_view.setMaximumHeight(180)
+        self.self_view.setStyleSheet("#selfView { border: 2px solid white; border-radius: 4px; }")
+        self.remote_video.installEventFilter(self)
 
         # Controls
         self.mute = QPushButton(_("Mute"), self)
@@ -171,7 +172,6 @@ class CallPanel(QWidget):
         right = QWidget(self)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.self_view)
         right_layout.addWidget(self.chat, 2)
         right_layout.addWidget(self.documents, 1)
         right_layout.addWidget(self.quality)
@@ -194,6 +194,19 @@ class CallPanel(QWidget):
         QShortcut(QKeySequence("Ctrl+E"), self, self.camera.click)
         self._connect_signals()
         self.set_state(CallState.IDLE)
+
+    def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:
+        """Keeps the self view in the remote video's bottom-right corner, a fifth of its width."""
+        if watched is self.remote_video and event is not None and event.type() == QEvent.Type.Resize:
+            area = self.remote_video.size()
+            width = max(160, area.width() // 5)
+            height = width * 9 // 16
+            margin = 10
+            self.self_view.setGeometry(
+                area.width() - width - margin, area.height() - height - margin, width, height
+            )
+            self.self_view.raise_()
+        return super().eventFilter(watched, event)
 
     def _connect_signals(self) -> None:
         self.mute.toggled.connect(self._on_mute_toggled)
