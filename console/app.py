@@ -50,6 +50,7 @@ from console.views.checklist import ChecklistPanel
 from console.views.login import LoginView
 from console.views.main_window import MainWindow
 from console.views.pool import PoolView
+from console.views.settings_dialog import SettingsController
 from console.views.supervisor import SupervisorView
 
 _T0 = time.perf_counter()
@@ -180,6 +181,10 @@ class Console(QObject):
         ctx.connectivity.online_changed.connect(self._on_online_changed)
         window.closing.connect(self.quit_requested)
         window.retry_requested.connect(self._on_retry_requested)
+        # Settings (Ctrl+,): stored in QSettings; language and theme apply live.
+        self.preferences = SettingsController(window, ctx.settings, self)
+        window.settings_requested.connect(self.preferences.open)
+        self.preferences.server_url_changed.connect(self.login_view.server.setText)
         self._connect_call_signals()
         self._connect_checklist_signals()
         self._connect_wizard_signals()

@@ -11,6 +11,14 @@ from console import paths
 
 LANGUAGES = ("ca", "es", "eu", "en")
 DEFAULT_LANGUAGE = "ca"
+# Each language in its own name: what the language picker shows (never translated).
+NATIVE_NAMES = {"ca": "Català", "es": "Castellano", "eu": "Euskara", "en": "English"}
+# Dates, times and numbers: the language as written in Spain's offices; English as en_GB (24-hour
+# clock, day/month/year) rather than QLocale("en")'s en_US.
+LOCALES = {"ca": "ca_ES", "es": "es_ES", "eu": "eu_ES", "en": "en_GB"}
+# Qt ships no Basque qtbase catalogue: Qt's own strings (dialog buttons, context menus) fall back to
+# Spanish, which every Basque-speaking informador also reads.
+QT_FALLBACK = {"eu": "es"}
 
 _translations: _gettext.NullTranslations = _gettext.NullTranslations()
 _language = DEFAULT_LANGUAGE
@@ -45,12 +53,24 @@ def install(lang: str) -> None:
 
 
 def install_qt(app: object, lang: str) -> None:
-    """Install qtbase_<lang>.qm so Qt's own dialogs and context menus follow the UI language."""
+    """Install qtbase_<lang>.qm so Qt's own dialogs and context menus follow the UI language.
+
+    Called again on a live language change: the previous translators are removed first.
+    """
     from PyQt6.QtCore import QLibraryInfo, QLocale, QTranslator
 
-    QLocale.setDefault(QLocale(lang))
+    if lang not in LANGUAGES:
+        lang = DEFAULT_LANGUAGE
+    QLocale.setDefault(QLocale(LOCALES[lang]))
+    while _qt_translators:
+        app.removeTranslator(_qt_translators.pop())  # type: ignore[attr-defined]
     translator = QTranslator()
     where = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    if translator.load(f"qtbase_{lang}", where):
+    if translator.load(f"qtbase_{QT_FALLBACK.get(lang, lang)}", where):
         app.installTranslator(translator)  # type: ignore[attr-defined]
         _qt_translators.append(translator)
+
+
+def catalogue() -> _gettext.NullTranslations:
+    """The installed console catalogue (console/retranslate.py maps texts back to their msgids)."""
+    return _translations

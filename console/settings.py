@@ -46,5 +46,43 @@ class Settings:
     def language(self, value: str) -> None:
         self._qs.setValue("ui/language", value)
 
+    @property
+    def theme(self) -> str:
+        """ "system" | "light" | "high_contrast" (console/resources.py THEMES)."""
+        return self._str("ui/theme", "system")
+
+    @theme.setter
+    def theme(self, value: str) -> None:
+        self._qs.setValue("ui/theme", value)
+
+    # Preferred devices, by name ("" = the system default): indices change when devices come and go.
+    @property
+    def microphone(self) -> str:
+        return self._str("devices/microphone")
+
+    @microphone.setter
+    def microphone(self, value: str) -> None:
+        self._qs.setValue("devices/microphone", value)
+
+    @property
+    def speaker(self) -> str:
+        return self._str("devices/speaker")
+
+    @speaker.setter
+    def speaker(self, value: str) -> None:
+        self._qs.setValue("devices/speaker", value)
+
+    @property
+    def camera(self) -> str:
+        return self._str("devices/camera")
+
+    @camera.setter
+    def camera(self, value: str) -> None:
+        self._qs.setValue("devices/camera", value)
+
+    def stored_keys(self) -> list[str]:
+        """Every stored key (tests check that no secret ever lands here)."""
+        return list(self._qs.allKeys())
+
     def sync(self) -> None:
         self._qs.sync()

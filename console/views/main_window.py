@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtGui import QCloseEvent
+from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence
 from PyQt6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -28,6 +28,7 @@ class MainWindow(QMainWindow):
 
     closing = pyqtSignal()
     retry_requested = pyqtSignal()
+    settings_requested = pyqtSignal()
 
     def __init__(self, login: LoginView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +43,14 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(login)
         self.stack.addWidget(self.workspace)
         self.setCentralWidget(self.stack)
+
+        menu = self.menuBar().addMenu(_("&Console"))  # type: ignore[union-attr]
+        assert menu is not None
+        self.settings_action = QAction(_("&Settings…"), self)
+        # Ctrl+, as in most desktop apps (also the platform's Preferences key where it has one).
+        self.settings_action.setShortcuts([QKeySequence("Ctrl+,"), QKeySequence.StandardKey.Preferences])
+        self.settings_action.triggered.connect(self.settings_requested)
+        menu.addAction(self.settings_action)
 
         bar = self.statusBar()
         assert bar is not None
