@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from backend import __version__
+from backend.audience import AppointmentAudience
 from backend.checklists.install import install as install_checklists
 from backend.citizen.install import install as install_citizen
 from backend.config import Settings
@@ -28,6 +29,9 @@ def create_app(settings: Settings, *, db: Database | None = None, bus: EventBus 
     """Builds the app; the schema must already be migrated (backend.migrate.upgrade_head)."""
     database = db or Database(settings.database_url)
     event_bus: EventBus = bus or InProcessEventBus(settings.sse_queue_size)
+    if isinstance(event_bus, InProcessEventBus) and event_bus.audience is None:
+        # Events about an appointment also reach its informador in another office (the pool).
+        event_bus.audience = AppointmentAudience(database)
     services = Services(
         settings=settings,
         db=database,

@@ -10,9 +10,13 @@ import asyncio
 import itertools
 import json
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+# Who, beyond an office, must see an event: (type, data) → staff ids (backend/audience.py fills it
+# with an appointment's assigned informador, who may belong to another office: the pool).
+AudienceResolver = Callable[[str, dict[str, Any]], frozenset[int]]
 
 
 @dataclass(frozen=True)
@@ -21,16 +25,25 @@ class Event:
     office_id: int | None  # None: visible to every office (scoping as GET /appointments)
     data: dict[str, Any]
     id: int = 0
+    # Staff members who see it whatever their office: whoever serves the appointment it is about.
+    staff_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
 class Scope:
-    """What a subscriber may see: office_ids None means all offices (supervisor, admin)."""
+    """What a subscriber may see: office_ids None means all offices (supervisor, admin); staff_id also
+    admits events naming that staff member in their audience (a pool appointment of another office)."""
 
     office_ids: frozenset[int] | None
+    staff_id: int | None = None
 
     def allows(self, event: Event) -> bool:
-        return self.office_ids is None or event.office_id is None or event.office_id in self.office_ids
+        return (
+            self.office_ids is None
+            or event.office_id is None
+            or event.office_id in self.office_ids
+            or (self.staff_id is not None and self.staff_id in event.staff_ids)
+        )
 
 
 _CLOSED = object()
@@ -67,7 +80,13 @@ class EventBus(Protocol):
     def start(self, loop: asyncio.AbstractEventLoop) -> None: ...
     def subscribe(self, scope: Scope) -> Subscription: ...
     def unsubscribe(self, sub: Subscription) -> None: ...
-    def publish(self, type_: str, office_id: int | None, data: dict[str, Any]) -> None: ...
+    def publish(
+        self,
+        type_: str,
+        office_id: int | None,
+        data: dict[str, Any],
+        staff_ids: Iterable[int] | None = None,
+    ) -> None: ...
     def close(self) -> None: ...
 
 
@@ -75,8 +94,10 @@ class InProcessEventBus:
     """asyncio queues per subscriber, bounded: a subscriber that falls behind is dropped (its stream
     ends and the client reconnects and re-reads the agenda) instead of growing memory."""
 
-    def __init__(self, queue_size: int = 256) -> None:
+    def __init__(self, queue_size: int = 256, audience: AudienceResolver | None = None) -> None:
         self.queue_size = queue_size
+        # Set by the app once the database exists; None: office scoping only (the citizen hub).
+        self.audience = audience
         self._subs: set[Subscription] = set()
         self._ids = itertools.count(1)
         self._id_lock = threading.Lock()
@@ -102,10 +123,23 @@ class InProcessEventBus:
     def unsubscribe(self, sub: Subscription) -> None:
         self._subs.discard(sub)
 
-    def publish(self, type_: str, office_id: int | None, data: dict[str, Any]) -> None:
-        """Thread-safe: routes run in a worker thread, delivery happens on the event loop."""
+    def publish(
+        self,
+        type_: str,
+        office_id: int | None,
+        data: dict[str, Any],
+        staff_ids: Iterable[int] | None = None,
+    ) -> None:
+        """Thread-safe: routes run in a worker thread, delivery happens on the event loop.
+
+        staff_ids None: resolved by the audience resolver (if any) from the appointment the event names,
+        so every publisher reaches the appointment's informador without knowing about the pool."""
+        if staff_ids is None:
+            audience = self.audience(type_, data) if self.audience is not None else frozenset()
+        else:
+            audience = frozenset(staff_ids)
         with self._id_lock:
-            event = Event(type=type_, office_id=office_id, data=data, id=next(self._ids))
+            event = Event(type=type_, office_id=office_id, data=data, id=next(self._ids), staff_ids=audience)
         loop = self._loop
         if loop is None or loop.is_closed():
             return

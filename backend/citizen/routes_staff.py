@@ -173,7 +173,9 @@ def staff_download(
 
     def allowed(session: Session, doc: Any) -> bool:
         appt = session.get(Appointment, doc.appointment_id)
-        return appt is not None and (scope is None or appt.office_id in scope)
+        return appt is not None and (
+            scope is None or appt.office_id in scope or appt.staff_id == claims.staff_id
+        )
 
     found = docs.open_for_download(
         svc.core.db,

@@ -120,8 +120,10 @@ def list_appointments(
 def _load_scoped(session: Session, claims: AccessClaims, appointment_id: uuid.UUID) -> Appointment:
     appt = session.get(Appointment, str(appointment_id))
     scope = office_scope(claims)
-    # Out of scope answers exactly like missing, so ids of other offices are not revealed.
-    if appt is None or (scope is not None and appt.office_id not in scope):
+    # Out of scope answers exactly like missing, so ids of other offices are not revealed. The holder
+    # may be of another office (a pool appointment they took): they read and close it too.
+    mine = appt is not None and appt.staff_id == claims.staff_id
+    if appt is None or (scope is not None and appt.office_id not in scope and not mine):
         raise ApiError(404, "not_found", _NOT_FOUND)
     return appt
 

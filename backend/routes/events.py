@@ -1,4 +1,5 @@
-"""GET /events: Server-Sent Events, scoped per office like GET /appointments."""
+"""GET /events: Server-Sent Events, scoped per office like GET /appointments, plus the events about
+appointments the caller holds (backend/audience.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ router = APIRouter(tags=["events"])
     responses={200: {"content": {"text/event-stream": {}}, "description": "Event stream"}},
 )
 async def events(claims: SseCaller, services: ServicesDep) -> StreamingResponse:
-    sub = services.bus.subscribe(Scope(office_ids=office_scope(claims)))
+    # staff_id: events about appointments this caller holds in another office (the pool) too.
+    sub = services.bus.subscribe(Scope(office_ids=office_scope(claims), staff_id=claims.staff_id))
     hello = {
         "server_time": datetime.now(UTC).isoformat(),
         "ping_interval_s": services.settings.sse_ping_interval_s,
