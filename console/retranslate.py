@@ -91,7 +91,7 @@ def _refresh_model(model: QAbstractItemModel | None) -> None:
     seen: set[int] = set()
     while model is not None and id(model) not in seen:
         seen.add(id(model))
-        rows, columns = model.rowCount(), model.columnCount()
+        rows, columns = model.rowCount(), _columns(model)
         if columns:
             model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, columns - 1)
         if rows and columns:
@@ -103,3 +103,10 @@ def _refresh_model(model: QAbstractItemModel | None) -> None:
 def _rich(widget: QWidget) -> bool:
     """Rich-text labels carry markup: never rewrite them as plain text."""
     return isinstance(widget, QLabel) and widget.textFormat() == Qt.TextFormat.RichText
+
+
+def _columns(model: QAbstractItemModel) -> int:
+    try:
+        return model.columnCount()
+    except TypeError:  # PyQt6 makes QAbstractListModel.columnCount private: it has one column
+        return 1

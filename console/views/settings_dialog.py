@@ -68,6 +68,7 @@ class SettingsDialog(QDialog):
         self._current = current
 
         self.language = QComboBox(self)
+        self.language.setObjectName("languagePicker")
         for code in LANGUAGES:
             self.language.addItem(NATIVE_NAMES[code], code)
         self.theme = QComboBox(self)
