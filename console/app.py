@@ -172,6 +172,8 @@ class Console(QObject):
         ctx.agenda.day_loaded.connect(self._on_day_loaded)
         ctx.agenda.appointment_changed.connect(self.agenda_model.update_appointment)
         ctx.agenda.catalogue_loaded.connect(self.agenda_model.set_tramits)
+        # The board names procedures once the catalogue arrives (it loads after the board).
+        ctx.agenda.catalogue_loaded.connect(self.supervisor.set_tramits)
         ctx.agenda.sync_state_changed.connect(self._on_sync_state_changed)
         ctx.agenda.conflicts_changed.connect(self._on_conflicts_changed)
         ctx.agenda.failed.connect(lambda message: window.statusBar().showMessage(message, 10000))  # type: ignore[union-attr]
@@ -265,9 +267,7 @@ class Console(QObject):
             self._role_view = self.supervisor_view
             self.window.add_view(self.supervisor_view, _("Supervisor"))
             self.window.workspace.setCurrentWidget(self.supervisor_view)  # their main screen
-            self.supervisor.tramit_names = {
-                code: t.name(i18n.language()) for code, t in self.ctx.agenda.tramits.items()
-            }
+            self.supervisor.set_tramits(self.ctx.agenda.tramits)
             spawn(self.supervisor.load_board())
             spawn(self.supervisor.load_kpis())
         else:

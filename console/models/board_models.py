@@ -7,6 +7,7 @@ Rows are plain dicts as the backend sends them (docs/API.md, "Pool"). Updates to
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from PyQt6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -148,11 +149,20 @@ class InformadorsModel(_DictTable):
 
 class WaitingModel(_DictTable):
     HEADERS = (N_("Citizen"), N_("Office"), N_("Procedure"), N_("Language"), N_("Assigned"), N_("Waiting"))
+    TRAMIT_COLUMN = 2
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.alert_after_s = 600.0
         self.staff_names: dict[int, str] = {}
+        # code → name in the UI language; set by the service once the catalogue is known.
+        self.tramit_name: Callable[[str], str] = lambda code: code
+
+    def relabel_tramits(self) -> None:
+        """The catalogue arrived (it loads after the board) or the language changed: repaint names."""
+        if self._rows:
+            last = len(self._rows) - 1
+            self.dataChanged.emit(self.index(0, self.TRAMIT_COLUMN), self.index(last, self.TRAMIT_COLUMN))
 
     def waiting_s(self, row: dict[str, Any]) -> float:
         since = row.get("waiting_since")
@@ -178,8 +188,9 @@ class WaitingModel(_DictTable):
                 return str(row.get("label") or row.get("citizen_name") or "")
             if col == 1:
                 return str(row.get("office_code") or "")
-            if col == 2:
-                return str(row.get("tramit_name") or row.get("tramit_code") or "")
+            if col == self.TRAMIT_COLUMN:
+                code = str(row.get("tramit_code") or "")
+                return self.tramit_name(code) or code
             if col == 3:
                 return language_name(str(row.get("language") or ""))
             if col == 4:

@@ -7,12 +7,14 @@ one informador row; pool/walk-in/appointment events re-read the waiting list, co
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
-from console import log
+from console import i18n, log
+from console.domain.catalogue import Tramit
 from console.i18n import _
 from console.models.board_models import InformadorsModel, KpiModel, WaitingModel
 from console.services.tasks import spawn
@@ -45,7 +47,8 @@ class SupervisorService(QObject):
         self.waiting = WaitingModel(self)
         self.office_kpis = KpiModel(self)
         self.tramit_kpis = KpiModel(self)
-        self.tramit_names: dict[str, str] = {}
+        self._tramits: Mapping[str, Tramit] = {}
+        self.waiting.tramit_name = self.tramit_name
         self.alerts: list[dict[str, Any]] = []
         self._refresh = QTimer(self)
         self._refresh.setSingleShot(True)
@@ -62,12 +65,20 @@ class SupervisorService(QObject):
         self.waiting.alert_after_s = float(board.get("wait_alert_s") or 600)
         self.informadors.set_rows(board["informadors"])
         self.waiting.staff_names = {int(r["staff_id"]): str(r["full_name"]) for r in board["informadors"]}
-        for row in board["waiting"]:
-            row["tramit_name"] = self.tramit_names.get(str(row.get("tramit_code")), row.get("tramit_code"))
         self.waiting.set_rows(board["waiting"])
         self.alerts = list(board.get("alerts") or [])
         self.active = True
         self.board_loaded.emit(board)
+
+    def tramit_name(self, code: str) -> str:
+        """In the console's current language, so a language switch only needs a repaint."""
+        tramit = self._tramits.get(code)
+        return tramit.name(i18n.language()) if tramit is not None else code
+
+    def set_tramits(self, tramits: Mapping[str, Tramit]) -> None:
+        """The catalogue (it usually arrives after the board): procedures shown by name, not code."""
+        self._tramits = dict(tramits)
+        self.waiting.relabel_tramits()
 
     async def load_kpis(self, day: date | None = None) -> None:
         try:
