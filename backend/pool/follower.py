@@ -21,6 +21,7 @@ from backend.events import Scope, StreamClosed, Subscription
 from backend.models import Appointment, Office, Staff, utcnow
 from backend.pool import service as svc
 from backend.pool.config import PoolSettings
+from backend.pool.identification import identification_failures
 from backend.pool.kiosk import end_walkin_for
 from backend.pool.models import CallRecord, Presence
 
@@ -56,6 +57,9 @@ class PoolFollower:
                     if event is not None and event.type == "appointment.updated":
                         appt = event.data.get("appointment") or {}
                         await asyncio.to_thread(self.record, appt)
+                    elif event is not None and event.type == "checklist.updated":
+                        # Identification failures counted live (the supervisor's KPI), not at the end.
+                        await asyncio.to_thread(self.count_identification, event.data.get("appointment_id"))
                     if loop.time() >= next_sweep:
                         next_sweep = loop.time() + self.cfg.sweep_interval_s
                         await asyncio.to_thread(self.sweep)
@@ -97,11 +101,33 @@ class PoolFollower:
                     rec.ended_at = at
                 rec.outcome = row.outcome
                 ended = end_walkin_for(s, appt_id, status)
+            # PIN voids have no event of their own: they are counted at the next status change.
+            rec.identification_failures = identification_failures(s, row)
         if ended is not None:
             from backend.pool.routes import publish_pool
 
             publish_pool(self.services, "removed", ended)
             self.services.bus.publish("walkin.ended", ended["office_id"], ended)
+
+    def count_identification(self, appt_id: object) -> None:
+        if not isinstance(appt_id, str):
+            return
+        with self.services.db.write() as s:
+            row = s.get(Appointment, appt_id)
+            if row is None:
+                return
+            rec = s.get(CallRecord, appt_id)
+            if rec is None:
+                rec = CallRecord(
+                    appointment_id=appt_id,
+                    office_id=row.office_id,
+                    tramit_code=row.tramit_code,
+                    walk_in=False,
+                    identification_failures=0,
+                    interpreter=False,
+                )
+                s.add(rec)
+            rec.identification_failures = identification_failures(s, row)
 
     def sweep(self) -> None:
         """Presence not refreshed within the timeout becomes offline, and the boards hear about it."""
