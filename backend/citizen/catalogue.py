@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any
 
 I18N_DIR = Path(__file__).resolve().parents[2] / "resources" / "i18n"
-LANGUAGES = {"ca": "Català", "es": "Castellano", "eu": "Euskara", "en": "English"}
+# Each language in its own name. ar and ur are citizen-page languages only (the console UI is ca/es/eu/en).
+LANGUAGES = {
+    "ca": "Català",
+    "es": "Castellano",
+    "eu": "Euskara",
+    "en": "English",
+    "ar": "العربية",
+    "ur": "اردو",
+}
 RTL = frozenset({"ar", "ur"})
 
 

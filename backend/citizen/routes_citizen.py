@@ -28,7 +28,8 @@ from backend.models import Appointment, Office, Tramit
 
 router = APIRouter(prefix="/citizen", tags=["citizen"])
 CitizenDep = Annotated[CitizenServices, Depends(get_citizen_services)]
-Language = Literal["ca", "es", "eu", "en"]
+# The citizen page speaks Arabic and Urdu too (right to left); tràmit names fall back to Catalan.
+Language = Literal["ca", "es", "eu", "en", "ar", "ur"]
 _bearer = HTTPBearer(auto_error=False, description="Citizen token from POST /citizen/session")
 INVALID = "invalid_link_or_pin"
 

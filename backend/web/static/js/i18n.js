@@ -2,7 +2,7 @@
 // GET /c-i18n/<lang>.json. Source strings are English msgids; a missing translation shows the msgid.
 // Everything is written with textContent, never innerHTML.
 
-export const LANGUAGES = ["ca", "es", "eu", "en"];
+export const LANGUAGES = ["ca", "es", "eu", "en", "ar", "ur"];
 const STORAGE_KEY = "videoatencio.language";
 let messages = {};
 let current = "ca";

@@ -1,0 +1,191 @@
+"""Accessibility and right-to-left layout of the citizen pages, in Debian's Chromium.
+
+Every state of the citizen page (device check, PIN entry, PIN error, waiting room, call, end) and the
+kiosk's first screen go through axe-core (the copy bundled in the axe-playwright-python package, so
+nothing is downloaded at test time) with no serious or critical violation, in Catalan, Arabic and
+Urdu, on a phone, a desktop and a desktop at 200% zoom (1280 px at 200% = 640 CSS px: nothing may
+scroll sideways and every control must be inside the viewport). Landmarks, labels and live regions are
+checked by name, and Arabic/Urdu must be laid out right to left. Screenshots: build/screenshots/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.citizen.conftest import CitizenBackend
+
+pytestmark = pytest.mark.browser
+axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+
+FLAGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--no-sandbox"]
+VIEWPORTS = {
+    "phone": {"width": 390, "height": 844},
+    "desktop": {"width": 1280, "height": 900},
+    "zoom200": {"width": 640, "height": 450},  # a 1280×900 window at 200% zoom
+}
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+AXE = axe_module.Axe()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def wait_js(page: Page, expression: str, timeout_s: float = 10) -> None:
+    """Polls with evaluate: wait_for_function evaluates strings in the page, which the CSP forbids."""
+    for _ in range(int(timeout_s * 20)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"not true within {timeout_s} s: {expression}")
+
+
+def check_state(page: Page, lang: str, viewport: str, state: str) -> None:
+    """axe, zoom/reflow, landmarks and direction for the page as it is now; then a screenshot."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"citizen-{lang}-{viewport}-{state}.png"), full_page=True)
+    results = AXE.run(page)
+    serious = [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], f"{lang}/{viewport}/{state}: {serious}"
+    # Reflow (WCAG 1.4.10): no sideways scrolling, every visible control inside the viewport.
+    overflow = page.evaluate(
+        """() => {
+        const width = document.documentElement.clientWidth;
+        const out = [];
+        if (document.documentElement.scrollWidth > width + 1) out.push('page scrolls sideways');
+        for (const el of document.querySelectorAll('button, input, select, a[href], [tabindex="0"]')) {
+            const r = el.getBoundingClientRect();
+            if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+            if (el.classList.contains('skip')) continue;  // the skip link sits off-screen until focused
+            if (r.left < -1 || r.right > width + 1) out.push(el.id || el.outerHTML.slice(0, 60));
+        }
+        return out;
+    }"""
+    )
+    assert overflow == [], f"{lang}/{viewport}/{state}: {overflow}"
+    assert page.evaluate("document.documentElement.lang") == lang
+    expected_dir = "rtl" if lang in ("ar", "ur") else "ltr"
+    assert page.evaluate("getComputedStyle(document.body).direction") == expected_dir
+
+
+def test_landmarks_labels_and_live_regions(citizen_backend: CitizenBackend, browser: Browser) -> None:
+    c = citizen_backend.prepare("marta")
+    context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="ca-ES")
+    try:
+        page = context.new_page()
+        page.goto(c.url)
+        wait_js(page, "!document.getElementById('step-devices').hidden")
+        assert page.get_by_role("banner").count() == 1
+        assert page.get_by_role("main").count() == 1
+        assert page.locator("[role=status][aria-live=polite]").count() >= 1  # status messages announced
+        unlabelled = page.evaluate(
+            """() => [...document.querySelectorAll('input, select, textarea, meter')]
+                 .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                               && !el.getAttribute('aria-labelledby'))
+                 .map(el => el.id)"""
+        )
+        assert unlabelled == []
+        # The language picker names every language in itself, Arabic and Urdu included.
+        options = page.locator("#language option").evaluate_all("os => os.map(o => o.value)")
+        assert options == ["ca", "es", "eu", "en", "ar", "ur"]
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "viewport"),
+    [
+        ("ca", "desktop"),
+        ("ca", "zoom200"),
+        ("ar", "phone"),
+        ("ar", "desktop"),
+        ("ur", "phone"),
+        ("ur", "zoom200"),
+    ],
+)
+def test_every_page_state_passes_axe(
+    citizen_backend: CitizenBackend, browser: Browser, lang: str, viewport: str
+) -> None:
+    cb = citizen_backend
+    c = cb.prepare("marta")
+    context = browser.new_context(viewport=VIEWPORTS[viewport], locale=lang)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(c.url)
+        wait_js(page, "document.getElementById('preview').videoWidth > 0")
+        check_state(page, lang, viewport, "1-devices")
+
+        page.click("#devices-continue")
+        wait_js(page, "!document.getElementById('step-pin').hidden")
+        check_state(page, lang, viewport, "2-pin")
+        page.fill("#pin", f"{(int(c.pin) + 1) % 1_000_000:06d}")
+        page.click("#pin-submit")
+        wait_js(page, "document.getElementById('pin-error').textContent.length > 0")
+        check_state(page, lang, viewport, "3-pin-error")
+
+        page.fill("#pin", cb.latest_pin(c.appointment_id))
+        page.click("#pin-submit")
+        wait_js(page, "!document.getElementById('step-waiting').hidden")
+        appt = httpx.get(f"{cb.api}/appointments/{c.appointment_id}", headers=c.staff).json()
+        for _ in range(50):
+            if appt["status"] == "waiting":
+                break
+            page.wait_for_timeout(100)
+            appt = httpx.get(f"{cb.api}/appointments/{c.appointment_id}", headers=c.staff).json()
+        wait_js(page, "document.getElementById('info-time').textContent.length > 0")
+        check_state(page, lang, viewport, "4-waiting")
+
+        r = httpx.post(
+            f"{cb.api}/appointments/{c.appointment_id}/admit",
+            json={"version": appt["version"]},
+            headers=c.staff,
+        )
+        assert r.status_code == 200, r.text
+        wait_js(page, "!document.getElementById('step-call').hidden")
+        check_state(page, lang, viewport, "5-call")
+
+        page.click("#hang-up")
+        wait_js(page, "!document.getElementById('step-end').hidden")
+        check_state(page, lang, viewport, "6-end")
+        assert not errors, errors
+    finally:
+        context.close()
+        # Close the call on the staff side too: the office's concurrent-call limit is per backend.
+        appt = httpx.get(f"{cb.api}/appointments/{c.appointment_id}", headers=c.staff).json()
+        if appt["status"] == "in_call":
+            body = {"version": appt["version"], "status": "completed", "outcome": "resolved"}
+            httpx.patch(f"{cb.api}/appointments/{c.appointment_id}", json=body, headers=c.staff)
+
+
+def test_kiosk_first_screen_passes_axe(citizen_backend: CitizenBackend, browser: Browser) -> None:
+    from backend.pool.seed import demo_kiosk_token
+
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="ca-ES")
+    try:
+        page = context.new_page()
+        page.goto(f"{citizen_backend.server.url}/kiosk/{demo_kiosk_token('BCN')}")
+        wait_js(page, "document.body.dataset.ready === '1'")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "kiosk-ca-tablet-1-language.png"))
+        results = AXE.run(page)
+        serious = [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        assert serious == []
+    finally:
+        context.close()
