@@ -175,20 +175,30 @@ def run_json(session: Session, appt: Appointment) -> dict[str, Any]:
     }
 
 
-def close_resolved_refusal(session: Session, appt: Appointment) -> list[str] | None:
-    """Why the appointment may not be closed as resolved; None when it may (or it has no checklist).
+NO_RUN_REASON = "Identification has not been done: open the checklist and complete it."
 
-    Only runs that exist are enforced: an appointment whose checklist was never opened has no evidence
-    either way (the console keeps the button disabled until the run is opened; see docs/API.md).
+
+def gate_refusal(session: Session, appt: Appointment, gate: Gate, *, require_run: bool) -> list[str] | None:
+    """Why the stored checklist keeps `gate` closed for this appointment; None when it is open.
+
+    `require_run=False` (close_resolved): only runs that exist are enforced; an appointment whose
+    checklist was never opened has no evidence either way (the console keeps the button disabled until
+    the run is opened; see docs/API.md), and a run stored under a script that changed shape does not
+    block either. `require_run=True` (attended_mode): no evidence means refused, so a missing or
+    unreadable run fails closed, listing what the script still asks for.
     """
     rows = stored_rows(session, appt.id)
-    if not rows:
+    if not rows and not require_run:
         return None
     try:
         run = replay(run_context(session, appt, rows), rows)
     except (RunError, ScriptError):
-        return None  # stored under a script that changed shape: do not block closing over that
-    status = gate_status(run, Gate.CLOSE_RESOLVED, Language.EN)
+        if not require_run:
+            return None
+        return ["The checklist could not be read under the current script: record the identification again."]
+    status = gate_status(run, gate, Language.EN)
+    if not rows:  # only reached with require_run: nothing recorded is never enough, whatever the script
+        return [NO_RUN_REASON, *status.reasons]
     return None if status.allowed else list(status.reasons)
 
 

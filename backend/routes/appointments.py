@@ -186,9 +186,10 @@ def patch_appointment(
 
 def _require_close_resolved(session: Session, appt: Appointment) -> None:
     """Closing as resolved needs the checklist's close_resolved gate open (when a checklist exists)."""
-    from backend.checklists.service import close_resolved_refusal  # the engine only loads when needed
+    from backend.checklists.service import gate_refusal  # the engine only loads when needed
+    from console.scripts import Gate
 
-    reasons = close_resolved_refusal(session, appt)
+    reasons = gate_refusal(session, appt, Gate.CLOSE_RESOLVED, require_run=False)
     if reasons:
         msg = "The checklist does not allow closing as resolved yet: " + " ".join(reasons)
         raise ApiError(422, "checklist_incomplete", msg, errors=[{"field": "outcome", "message": msg}])

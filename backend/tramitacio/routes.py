@@ -120,6 +120,23 @@ def _require(session: Session, appointment_id: str) -> Tramitacio:
     return t
 
 
+def _require_identified(session: Session, t: Tramitacio, appt: Appointment) -> None:
+    """Attended processing files in the citizen's name, so the server itself insists on the checklist's
+    attended_mode gate (full identification, or a supervisor's override), not only the console."""
+    if t.level != "atesa":
+        return  # assisted: the citizen acts on the portal themselves
+    from backend.checklists.service import gate_refusal  # the engine only loads when needed
+    from console.scripts import Gate
+
+    reasons = gate_refusal(session, appt, Gate.ATTENDED_MODE, require_run=True)
+    if reasons:
+        msg = "Attended processing needs the citizen's full identification: " + " ".join(reasons)
+        raise ApiError(
+            422, "identification_incomplete", msg, errors=[{"field": "level", "message": msg}],
+            extra={"gate": Gate.ATTENDED_MODE.value, "reasons": reasons},
+        )  # fmt: skip
+
+
 def _audit(session: Session, action: str, t: Tramitacio, staff_id: int | None, **data: Any) -> None:
     audit.append(
         session, action, object_type="tramitacio", object_id=t.id, actor_staff_id=staff_id,
@@ -226,6 +243,7 @@ def freeze_summary(
     with services.citizen.core.db.write() as s:
         appt = scoped(s, claims, str(appointment_id))
         t = _require(s, appt.id)
+        _require_identified(s, t, appt)
         if recent_count(s, appt.id, "otp", OTP_SENDS_WINDOW_S) >= OTP_SENDS_MAX:
             raise ApiError(
                 429, "rate_limited",
@@ -250,7 +268,9 @@ def freeze_summary(
     return result
 
 
-@staff_router.post("/appointments/{appointment_id}/tramitacio/submit", responses={404: {}, 409: {}, 502: {}})
+@staff_router.post(
+    "/appointments/{appointment_id}/tramitacio/submit", responses={404: {}, 409: {}, 422: {}, 502: {}}
+)
 def submit(appointment_id: IdPath, claims: Caller, services: Svc, tasks: BackgroundTasks) -> dict[str, Any]:
     cfg = services.citizen.cfg
     db = services.citizen.core.db
@@ -261,6 +281,7 @@ def submit(appointment_id: IdPath, claims: Caller, services: Svc, tasks: Backgro
         today = _today(s, appt)
         if t.status == "submitted":
             return svc_.to_json(s, t, today)  # submitting twice is harmless
+        _require_identified(s, t, appt)  # again: an identification item may have been reset since
         if t.status not in ("signed", "submitting") or not t.signed_hash:
             raise ApiError(409, "not_signed", "The citizen has not signed the current summary")
         tramit = s.get(Tramit, t.tramit_code)
