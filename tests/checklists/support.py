@@ -5,29 +5,15 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 
-from console.scripts import (
-    AppointmentFacts,
-    AttentionLevel,
-    ChecklistEngine,
-    ChecklistEvent,
-    IdentificationLevel,
-    RecordingPolicy,
-    ScriptContext,
-    load_script_by_id,
-)
+from console.scripts import ChecklistEngine
 from tests.helpers.backend_server import BackendProcess
+from tests.helpers.identification import clock, dicts, engine_from, set_level
 
-MADRID = ZoneInfo("Europe/Madrid")
-
-
-def clock() -> datetime:
-    return datetime.now(MADRID)
+__all__ = ["ChecklistBackend", "clock", "dicts", "engine_from"]
 
 
 @dataclass
@@ -61,10 +47,7 @@ class ChecklistBackend:
             if a["status"] in ("scheduled", "confirmed") and a["id"] not in self.used and not a["pool"]
         )
         self.used.add(appt["id"])
-        with sqlite3.connect(self.db_path) as con:
-            con.execute(
-                "UPDATE appointment SET level = ?, tramit_code = ? WHERE id = ?", (level, tramit, appt["id"])
-            )
+        set_level(self.db_path, appt["id"], level, tramit)
         return dict(httpx.get(f"{self.api}/appointments/{appt['id']}", headers=self.headers(username)).json())
 
     def get(self, appointment_id: str, username: str = "marta") -> httpx.Response:
@@ -93,22 +76,3 @@ class ChecklistBackend:
                     (appointment_id,),
                 )
             )
-
-
-def engine_from(body: dict[str, Any]) -> ChecklistEngine:
-    ctx = body["context"]
-    return ChecklistEngine.from_events(
-        load_script_by_id(body["script_id"]),
-        AppointmentFacts.from_dict(body["appointment"]),
-        ScriptContext(
-            AttentionLevel(ctx["attention_level"]),
-            IdentificationLevel(ctx["identification_level"]),
-            RecordingPolicy(ctx["recording_policy"]),
-        ),
-        [ChecklistEvent.from_dict(e) for e in body["events"]],
-        clock,
-    )
-
-
-def dicts(events: list[ChecklistEvent]) -> list[dict[str, Any]]:
-    return [e.to_dict() for e in events]

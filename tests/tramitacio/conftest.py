@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.citizen.conftest import Citizen, CitizenBackend, _start
+from tests.helpers.identification import complete_identification, set_level
 
 TRAMIT = "peticio-generica"
 VALID_FORM: dict[str, Any] = {
@@ -78,10 +79,29 @@ def latest_otp(cb: CitizenBackend, appointment_id: str) -> str:
     return match.group(1)
 
 
+def attended_appointment(cb: CitizenBackend, username: str = "marta") -> Citizen:
+    """A prepared appointment booked for attended processing of TRAMIT (its checklist runs atesa.toml)."""
+    c = cb.prepare(username)
+    set_level(cb.db_path, c.appointment_id, "atesa", TRAMIT)
+    return c
+
+
+def identify(cb: CitizenBackend, c: Citizen, username: str = "marta", **kw: Any) -> dict[str, Any]:
+    """The attended_mode checklist completed through the API (after the citizen's PIN exchange)."""
+    return complete_identification(cb.api, cb.headers(username), c.appointment_id, username, **kw)
+
+
+def identified(cb: CitizenBackend, username: str = "marta") -> tuple[Citizen, dict[str, str]]:
+    """An attended appointment whose citizen entered the PIN and was fully identified: (citizen, headers)."""
+    c = attended_appointment(cb, username)
+    ch = cb.citizen_headers(c)
+    assert identify(cb, c, username)["gates"]["attended_mode"]["allowed"] is True
+    return c, ch
+
+
 def sign_ready(cb: CitizenBackend, username: str = "marta") -> tuple[Citizen, dict[str, str], dict[str, Any]]:
     """An attended tràmit with a document, its summary frozen and the OTP sent: (citizen, headers, doc)."""
-    c = cb.prepare(username)
-    ch = cb.citizen_headers(c)
+    c, ch = identified(cb, username)
     r = put_draft(cb, c, 0, VALID_FORM)
     assert r.status_code == 200, r.text
     doc = upload(cb, ch, "dni.pdf", pdf_bytes())

@@ -14,6 +14,7 @@ from tests.tramitacio.conftest import (
     TRAMIT,
     VALID_FORM,
     expire_challenges,
+    identified,
     latest_otp,
     pdf_bytes,
     pdf_text,
@@ -45,7 +46,7 @@ def test_tramit_detail_serves_form_schema_and_assisted_steps(tb: CitizenBackend)
 
 
 def test_draft_versions_and_field_errors(tb: CitizenBackend) -> None:
-    c = tb.prepare("marta")
+    c, _ch = identified(tb)
     r = put_draft(tb, c, 0, {"codi_postal": "53000"})
     assert r.status_code == 422
     err = r.json()["errors"][0]

@@ -14,7 +14,16 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.citizen.conftest import CitizenBackend
 from tests.citizen.test_page import wait_js
-from tests.tramitacio.conftest import VALID_FORM, latest_otp, pdf_bytes, pdf_text, put_draft, url
+from tests.tramitacio.conftest import (
+    VALID_FORM,
+    attended_appointment,
+    identify,
+    latest_otp,
+    pdf_bytes,
+    pdf_text,
+    put_draft,
+    url,
+)
 
 pytestmark = pytest.mark.browser
 FLAGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--no-sandbox"]
@@ -54,7 +63,7 @@ def join(cb: CitizenBackend, page: Page, c) -> None:  # type: ignore[no-untyped-
 
 
 def test_attended_end_to_end_with_otp_signature(tb: CitizenBackend, browser: Browser, tmp_path: Path) -> None:
-    c = tb.prepare("marta")
+    c = attended_appointment(tb)
     context = browser.new_context(viewport=PHONE, locale="ca-ES", accept_downloads=True)
     page = context.new_page()
     errors: list[str] = []
@@ -62,6 +71,7 @@ def test_attended_end_to_end_with_otp_signature(tb: CitizenBackend, browser: Bro
     try:
         join(tb, page, c)
         assert page.locator("#tramitacio").is_hidden()
+        identify(tb, c)  # the PIN was entered on the page: the informador completes the checklist
 
         # The informador fills the form (from what the citizen says) and asks for the DNI.
         r = put_draft(tb, c, 0, VALID_FORM, step="form")
@@ -102,7 +112,9 @@ def test_attended_end_to_end_with_otp_signature(tb: CitizenBackend, browser: Bro
         shot(page, "phone-2-wrong-otp")
         page.get_by_label("Codi de signatura (6 xifres, enviat per SMS)").fill(otp)
         page.get_by_role("button", name="Signa").click()
-        page.get_by_text("Signat. Ara l'informador presentarà la vostra sol·licitud.").wait_for()
+        # In the tràmit panel (the page's hidden live region announces the same words).
+        signed = "Signat. Ara l'informador presentarà la vostra sol·licitud."
+        page.get_by_role("region", name="La vostra sol·licitud").get_by_text(signed).wait_for()
 
         # The informador submits: registry number and receipt on the page.
         r = httpx.post(url(tb, c, "/submit"), headers=c.staff, timeout=10)
@@ -127,6 +139,7 @@ def test_attended_end_to_end_with_otp_signature(tb: CitizenBackend, browser: Bro
         )  # fmt: skip
         assert r.status_code == 200, r.text
         page.get_by_role("heading", name="Resum de la vostra cita").wait_for()
+        identify(tb, c, gate="close_resolved")  # the rest of the checklist, so it may close as resolved
         appt = httpx.get(f"{tb.api}/appointments/{c.appointment_id}", headers=c.staff, timeout=10).json()
         r = httpx.patch(
             f"{tb.api}/appointments/{c.appointment_id}",
