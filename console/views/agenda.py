@@ -122,6 +122,7 @@ class AgendaView(QWidget):
         self.date_edit = QDateEdit(self)
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("dd/MM/yyyy")
+        self.date_edit.setAccessibleName(_("Day"))
         self.day_title = QLabel(self)
         self.day_title.setObjectName("dayTitle")
         self.source_note = QLabel(self)
@@ -134,10 +135,12 @@ class AgendaView(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(240)
         self.status_filter = QComboBox(self)
+        self.status_filter.setAccessibleName(_("Filter by status"))
         self.status_filter.addItem(_("All statuses"), "")
         for status in Status:
             self.status_filter.addItem(status_name(status), str(status))
         self.level_filter = QComboBox(self)
+        self.level_filter.setAccessibleName(_("Filter by level"))
         self.level_filter.addItem(_("All levels"), "")
         for level in Level:
             self.level_filter.addItem(level_name(level), str(level))
@@ -161,6 +164,9 @@ class AgendaView(QWidget):
         # Table, or an empty state when there is nothing to show
         self.table = QTableView(self)
         self.table.setModel(self.proxy)
+        self.table.setAccessibleName(_("Appointments"))
+        # Arrows move between rows; Tab leaves the table for the detail pane (no keyboard trap).
+        self.table.setTabKeyNavigation(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setSortingEnabled(True)

@@ -14,6 +14,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from console.accessibility import name_from_hints
 from console.domain.staff import Office, Staff
 from console.i18n import _, ngettext
 from console.views.login import LoginView
@@ -39,6 +40,7 @@ class MainWindow(QMainWindow):
         self.workspace = QTabWidget(self)
         self.workspace.setObjectName("workspace")
         self.workspace.setDocumentMode(True)
+        self.workspace.setAccessibleName(_("Workspace"))
         self.stack = QStackedWidget(self)
         self.stack.addWidget(login)
         self.stack.addWidget(self.workspace)
@@ -76,6 +78,7 @@ class MainWindow(QMainWindow):
 
     def add_view(self, widget: QWidget, title: str) -> int:
         """Other screens (call panel, checklist, wizard…) plug in here."""
+        name_from_hints(widget)
         return self.workspace.addTab(widget, title)
 
     def show_login(self) -> None:
