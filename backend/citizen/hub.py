@@ -23,9 +23,14 @@ log = logging.getLogger("backend.citizen.hub")
 @dataclass(frozen=True)
 class AppointmentScope(Scope):
     appointment_id: str = ""
+    # Which party of the appointment listens: events carry "to" ("citizen" when absent); "ended" is
+    # for every party. Keeps the interpreter's signalling and the citizen's apart on one bus.
+    party: str = "citizen"
 
     def allows(self, event: Event) -> bool:
-        return event.data.get("appointment_id") == self.appointment_id
+        if event.data.get("appointment_id") != self.appointment_id:
+            return False
+        return event.type == "ended" or event.data.get("to", "citizen") == self.party
 
 
 class CitizenHub:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from backend.citizen import page, routes_citizen, routes_staff
+from backend.citizen import page, routes_citizen, routes_interpreter, routes_staff
 from backend.citizen.config import CitizenSettings
 from backend.citizen.hub import CitizenHub
 from backend.citizen.outbox import make_gateways
@@ -27,5 +27,7 @@ def install(app: FastAPI, services: Services, api_prefix: str = "/api/v1") -> Ci
     app.state.citizen = svc
     app.include_router(routes_citizen.router, prefix=api_prefix)
     app.include_router(routes_staff.router, prefix=api_prefix)
+    app.include_router(routes_interpreter.router, prefix=api_prefix)
+    app.include_router(routes_interpreter.page_router)
     page.mount(app)
     return svc

@@ -81,3 +81,22 @@ class Document(Base):
     content_type: Mapped[str] = mapped_column(String(32))
     storage_name: Mapped[str] = mapped_column(String(64), unique=True)  # generated, no user input
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InterpreterInvite(Base):
+    """A single-use invite for an interpreter/translator to join one call as a third party.
+
+    The invite token (in the URL) is exchanged once for a session token; both are stored hashed. Both
+    stop working when the appointment leaves in_call (checked on every use) or at expires_at.
+    """
+
+    __tablename__ = "interpreter_invite"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    appointment_id: Mapped[str] = mapped_column(ForeignKey("appointment.id"), index=True)
+    invite_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    session_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)

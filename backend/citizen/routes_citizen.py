@@ -204,14 +204,19 @@ def leave(who: Citizen, svc: CitizenDep) -> Response:
     return Response(status_code=204)
 
 
-def relay_to_staff(svc: CitizenServices, appointment_id: str, office_id: int, raw: Any) -> None:
+def relay_to_staff(
+    svc: CitizenServices, appointment_id: str, office_id: int, raw: Any, party: str = "citizen"
+) -> None:
     try:
         message = validate_message(raw)
     except SignalError as exc:
         raise ApiError(
             422, "invalid_signal", exc.message, errors=[{"field": exc.field, "message": exc.message}]
         ) from exc
-    svc.core.bus.publish("signal", office_id, {"appointment_id": appointment_id, "message": message})
+    data: dict[str, Any] = {"appointment_id": appointment_id, "message": message}
+    if party != "citizen":  # absent means the citizen (the console's original protocol)
+        data["party"] = party
+    svc.core.bus.publish("signal", office_id, data)
 
 
 @router.post("/signal", status_code=202)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -30,6 +30,11 @@ from backend.security import AccessClaims
 router = APIRouter(tags=["call"])
 CitizenDep = Annotated[CitizenServices, Depends(get_citizen_services)]
 IdPath = Annotated[uuid.UUID, Path(description="Appointment id (UUID)")]
+
+
+class StaffSignalIn(SignalIn):
+    # Which party of the call the message is for: the interpreter joins as a second connection.
+    to: Literal["citizen", "interpreter"] = "citizen"
 
 
 class AdmitIn(BaseModel):
@@ -119,7 +124,7 @@ def staff_ice(appointment_id: IdPath, claims: Caller, svc: CitizenDep) -> dict[s
 
 
 @router.post("/calls/{appointment_id}/signal", status_code=202, responses={404: {}, 422: {}})
-def staff_signal(appointment_id: IdPath, body: SignalIn, claims: Caller, svc: CitizenDep) -> Response:
+def staff_signal(appointment_id: IdPath, body: StaffSignalIn, claims: Caller, svc: CitizenDep) -> Response:
     with svc.core.db.read() as s:
         appt = scoped(s, claims, str(appointment_id))
         if appt.status in TERMINAL:
@@ -130,7 +135,12 @@ def staff_signal(appointment_id: IdPath, body: SignalIn, claims: Caller, svc: Ci
         raise ApiError(
             422, "invalid_signal", exc.message, errors=[{"field": exc.field, "message": exc.message}]
         ) from exc
-    svc.hub.publish("signal", appt.id, {"message": message})
+    # "to" absent = the citizen (the hub's AppointmentScope default): the citizen page's shape is unchanged.
+    svc.hub.publish(
+        "signal",
+        appt.id,
+        {"message": message} if body.to == "citizen" else {"message": message, "to": body.to},
+    )
     return Response(status_code=202)
 
 
