@@ -34,8 +34,10 @@ class PoolView(QWidget):
         self.setObjectName("poolView")
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
-        top.addWidget(QLabel(_("My state")))
+        state_label = QLabel(_("My state"))
+        top.addWidget(state_label)
         self.state = QComboBox()
+        state_label.setBuddy(self.state)
         for code in ("available", "away", "wrap_up"):
             self.state.addItem(_(STATE_NAMES[code]), code)
         self.state.activated.connect(lambda _i: self.state_requested.emit(str(self.state.currentData())))
@@ -54,6 +56,7 @@ class PoolView(QWidget):
         self.message.hide()
         layout.addWidget(self.message)
         self.list = QListWidget()
+        self.list.setAccessibleName(_("Waiting citizens"))
         self.list.itemDoubleClicked.connect(self._on_double_click)
         layout.addWidget(self.list, 1)
 

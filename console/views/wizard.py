@@ -49,6 +49,14 @@ def _plain(text: str = "", parent: QWidget | None = None) -> QLabel:
     return label
 
 
+def _buddy(text: str, widget: QWidget) -> QLabel:
+    """A label that names `widget` for screen readers (its buddy) as well as on screen."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setBuddy(widget)
+    return label
+
+
 def _names(entry: dict[str, Any], lang: str, key: str = "names") -> str:
     texts = entry.get(key) or {}
     return str(texts.get(lang) or texts.get("ca") or entry.get("code") or "")
@@ -132,7 +140,7 @@ class AssistedStepsPage(WizardPage):
         layout = QVBoxLayout(self)
         layout.addWidget(self.portal)
         layout.addWidget(self.share_hint)
-        layout.addWidget(QLabel(_("Tick each step when the citizen has done it:")))
+        layout.addWidget(_buddy(_("Tick each step when the citizen has done it:"), self.steps))
         layout.addWidget(self.steps, 1)
 
     def initializePage(self) -> None:
@@ -315,10 +323,12 @@ class DocumentsPage(WizardPage):
         self.received = QListWidget()
         self.received.setObjectName("receivedDocuments")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(_("Documents this tràmit needs:")))
+        layout.addWidget(_buddy(_("Documents this tràmit needs:"), self.required))
         layout.addWidget(self.required)
         layout.addWidget(self.request)
-        layout.addWidget(QLabel(_("Received from the citizen (untick what does not belong to the tràmit):")))
+        layout.addWidget(
+            _buddy(_("Received from the citizen (untick what does not belong to the tràmit):"), self.received)
+        )
         layout.addWidget(self.received)
         self.request.clicked.connect(self.on_request_clicked)
 
@@ -374,6 +384,7 @@ class SummaryPage(WizardPage):
         self.setTitle(_("Summary for the citizen"))
         self.text = QPlainTextEdit()
         self.text.setObjectName("summaryText")
+        self.text.setAccessibleName(_("Summary for the citizen"))
         self.text.setReadOnly(True)
         self.send = QPushButton(_("Send to the citizen for signature"))
         self.send.setObjectName("sendForSignature")
@@ -496,11 +507,12 @@ class PostCallPage(WizardPage):
         self.missing.setObjectName("missingDocuments")
         self.next_steps = QPlainTextEdit()
         self.next_steps.setObjectName("nextSteps")
+        self.next_steps.setAccessibleName(_("Other next steps"))
         self.next_steps.setPlaceholderText(_("Other next steps, in the citizen's language (optional)"))
         self.send = QPushButton(_("Send the summary to the citizen"))
         self.send.setObjectName("sendPostSummary")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(_("Missing documents:")))
+        layout.addWidget(_buddy(_("Missing documents:"), self.missing))
         layout.addWidget(self.missing)
         layout.addWidget(self.next_steps)
         layout.addWidget(self.send)
