@@ -17,7 +17,7 @@ from PyQt6.QtCore import (
 )
 from PyQt6.QtGui import QColor, QFont
 
-from console import i18n
+from console import formatting, i18n
 from console.domain.appointment import Appointment
 from console.domain.catalogue import Tramit
 from console.i18n import N_, _, ngettext
@@ -48,18 +48,37 @@ HEADERS = {
     Column.STATUS: N_("Status"),
 }
 
-# (background, text) per status: waiting stands out, finished ones recede.
+# (background, text) per status and per theme (console/resources.py THEMES): waiting stands out,
+# finished ones recede. Every pair is at least 4.5:1 in the light theme and 7:1 in high contrast
+# (tests/console/test_agenda_model.py computes the ratios).
 STATUS_COLOURS = {
-    "scheduled": ("#eceff1", "#37474f"),
-    "confirmed": ("#e3f2fd", "#0d47a1"),
-    "waiting": ("#ffe8a3", "#5d4100"),
-    "in_call": ("#d4f4dc", "#1b5e20"),
-    "completed": ("#f1f1f1", "#616161"),
-    "no_show": ("#fde0de", "#8e1b13"),
-    "cancelled": ("#f1f1f1", "#8a8a8a"),
+    "light": {
+        "scheduled": ("#eceff1", "#37474f"),
+        "confirmed": ("#e3f2fd", "#0d47a1"),
+        "waiting": ("#ffe8a3", "#5d4100"),
+        "in_call": ("#d4f4dc", "#1b5e20"),
+        "completed": ("#f1f1f1", "#595959"),
+        "no_show": ("#fde0de", "#8e1b13"),
+        "cancelled": ("#f1f1f1", "#595959"),
+        "pending": ("#fff4e0", "#7a4a00"),
+        "conflict": ("#ffd9d6", "#a11a0f"),
+    },
+    # On black, like the rest of the high-contrast theme; the waiting room in its yellow accent.
+    "high_contrast": {
+        "scheduled": ("#000000", "#ffffff"),
+        "confirmed": ("#000000", "#9cc3ff"),
+        "waiting": ("#ffe600", "#000000"),
+        "in_call": ("#000000", "#7dff8e"),
+        "completed": ("#000000", "#d9d9d9"),
+        "no_show": ("#000000", "#ffb3ab"),
+        "cancelled": ("#000000", "#d9d9d9"),
+        "pending": ("#000000", "#ffc870"),
+        "conflict": ("#000000", "#ffb3ab"),
+    },
 }
-PENDING_COLOURS = ("#fff4e0", "#8a5300")
-CONFLICT_COLOURS = ("#ffd9d6", "#a11a0f")
+# The text of a finished appointment's other cells, on the theme's surface (white / black).
+TERMINAL_TEXT = {"light": "#5f6b76", "high_contrast": "#d9d9d9"}
+SURFACE = {"light": "#ffffff", "high_contrast": "#000000"}
 
 
 class AgendaTableModel(QAbstractTableModel):
@@ -71,6 +90,7 @@ class AgendaTableModel(QAbstractTableModel):
         self._sync: dict[str, str] = {}
         self._waiting: dict[str, float] = {}  # appointment id → waiting since (epoch seconds)
         self._tramits: dict[str, Tramit] = {}
+        self._theme = "light"
 
     # -- Qt interface ---------------------------------------------------------------------------
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt override
@@ -114,7 +134,7 @@ class AgendaTableModel(QAbstractTableModel):
             colours = self._colours(appointment)
             return QColor(colours[0] if role == Qt.ItemDataRole.BackgroundRole else colours[1])
         if role == Qt.ItemDataRole.ForegroundRole and appointment.status.terminal:
-            return QColor("#757575")
+            return QColor(TERMINAL_TEXT[self._theme])
         if role == Qt.ItemDataRole.FontRole and column == Column.STATUS and appointment.status == "waiting":
             font = QFont()
             font.setBold(True)
@@ -126,7 +146,7 @@ class AgendaTableModel(QAbstractTableModel):
     # -- content --------------------------------------------------------------------------------
     def _display(self, a: Appointment, column: Column) -> str:
         if column == Column.TIME:
-            return a.start.strftime("%H:%M")
+            return formatting.time(a.start)
         if column == Column.CITIZEN:
             return a.citizen_name
         if column == Column.TRAMIT:
@@ -169,12 +189,27 @@ class AgendaTableModel(QAbstractTableModel):
         return None
 
     def _colours(self, a: Appointment) -> tuple[str, str]:
+        """(background, text) of the status cell in the active theme."""
+        colours = STATUS_COLOURS[self._theme]
         state = self._sync.get(a.id)
-        if state == "conflict":
-            return CONFLICT_COLOURS
-        if state == "pending":
-            return PENDING_COLOURS
-        return STATUS_COLOURS.get(a.status, ("#ffffff", "#000000"))
+        if state in ("conflict", "pending"):
+            return colours[state]
+        return colours.get(a.status, (SURFACE[self._theme], TERMINAL_TEXT[self._theme]))
+
+    @property
+    def theme(self) -> str:
+        return self._theme
+
+    def set_theme(self, theme: str) -> None:
+        """ "light" | "high_contrast" (console.resources.resolve_theme): repaints every row."""
+        theme = theme if theme in STATUS_COLOURS else "light"
+        if theme == self._theme:
+            return
+        self._theme = theme
+        if self._rows:
+            last = self.index(len(self._rows) - 1, len(Column) - 1)
+            roles = [Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole]
+            self.dataChanged.emit(self.index(0, 0), last, roles)
 
     def tramit_name(self, code: str) -> str:
         tramit = self._tramits.get(code)

@@ -13,6 +13,7 @@ from typing import Any
 from PyQt6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PyQt6.QtGui import QColor, QFont
 
+from console import formatting
 from console.i18n import N_, _
 from console.labels import language_name
 
@@ -240,7 +241,7 @@ class KpiModel(_DictTable):
             if key in ("avg_wait_s", "avg_call_s"):
                 return format_wait(float(value))
             if key in ("resolved_first_contact_rate", "interpreter_share"):
-                return f"{float(value) * 100:.0f} %"
+                return formatting.percent(float(value) * 100, 0)
             return str(value)
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from PyQt6.QtCore import QDate, QItemSelection, QLocale, QModelIndex, Qt, pyqtSignal
+from PyQt6.QtCore import QDate, QItemSelection, QModelIndex, Qt, pyqtSignal
 from PyQt6.QtGui import QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QAbstractItemView,
@@ -24,6 +24,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from console import formatting
 from console.domain.appointment import Appointment, Level, Status
 from console.i18n import _, ngettext
 from console.labels import level_name, status_name
@@ -79,7 +80,7 @@ class ConflictBanner(QFrame):
             "Now: {theirs}. Yours: {mine}."
         ).format(
             citizen=current.citizen_name,
-            time=current.start.strftime("%H:%M"),
+            time=formatting.time(current.start),
             theirs=status_name(current.status),
             mine=mine,
         )
@@ -121,7 +122,7 @@ class AgendaView(QWidget):
         self.today = QPushButton(_("Today"), self)
         self.date_edit = QDateEdit(self)
         self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("dd/MM/yyyy")
+        self.date_edit.setDisplayFormat(formatting.date_pattern())
         self.date_edit.setAccessibleName(_("Day"))
         self.day_title = QLabel(self)
         self.day_title.setObjectName("dayTitle")
@@ -263,8 +264,12 @@ class AgendaView(QWidget):
         self.banner.show_conflicts(conflicts)
 
     def _show_day_title(self) -> None:
-        qdate = QDate(self.day.year, self.day.month, self.day.day)
-        self.day_title.setText(QLocale().toString(qdate, QLocale.FormatType.LongFormat))
+        self.day_title.setText(formatting.date_long(self.day))
+
+    def retranslate(self) -> None:
+        """After a live language change: the day in the new locale (console/retranslate.py)."""
+        self.date_edit.setDisplayFormat(formatting.date_pattern())
+        self._show_day_title()
 
     # -- slots ----------------------------------------------------------------------------------
     def _on_date_edit_changed(self, qdate: QDate) -> None:

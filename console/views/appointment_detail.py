@@ -19,6 +19,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from console import formatting
 from console.domain.appointment import Appointment, Outcome, Status, allowed_transitions
 from console.i18n import _, ngettext
 from console.labels import OUTCOME_NAMES, language_name, level_name, outcome_name, status_action, status_name
@@ -98,7 +99,9 @@ class AppointmentDetail(QFrame):
         self.outcome_row = QWidget(self)
         outcome_layout = QHBoxLayout(self.outcome_row)
         outcome_layout.setContentsMargins(0, 0, 0, 0)
-        outcome_layout.addWidget(QLabel(_("Outcome when completing"), self.outcome_row))
+        outcome_label = QLabel(_("Outcome when completing"), self.outcome_row)
+        outcome_label.setBuddy(self.outcome)  # its name for screen readers
+        outcome_layout.addWidget(outcome_label)
         outcome_layout.addWidget(self.outcome, 1)
 
         self._build_call_actions()
@@ -145,10 +148,10 @@ class AppointmentDetail(QFrame):
         if appointment is None:
             return
         a = appointment
-        end_text = (a.start + timedelta(minutes=a.duration_min)).strftime("%H:%M")
+        end_text = formatting.time(a.start + timedelta(minutes=a.duration_min))
         self.title.setText(a.citizen_name)
         values = {
-            "time": f"{a.start.strftime('%H:%M')}–{end_text} ({a.duration_min} min)",
+            "time": f"{formatting.time(a.start)}–{end_text} ({a.duration_min} min)",
             "tramit": tramit_name or a.tramit_code,
             "level": level_name(a.level),
             "language": language_name(a.language),

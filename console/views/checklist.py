@@ -28,7 +28,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from console import i18n
+from console import formatting, i18n
 from console.i18n import N_, _
 from console.labels import language_name
 from console.models.checklist_model import SIMPLE_KINDS, STATE_GLYPHS, ChecklistModel, Role
@@ -175,6 +175,7 @@ class ChecklistPanel(QFrame):
 
         self.list = QListView(self)
         self.list.setObjectName("checklistItems")
+        self.list.setAccessibleName(_("Checklist items"))
         self.list.setModel(self.model)
         self.list.setItemDelegate(ItemDelegate(self.list))
         self.list.setUniformItemSizes(False)
@@ -386,7 +387,7 @@ class ChecklistPanel(QFrame):
         text = _(STATE_NAMES[record.state])
         if record.by and record.at:
             text = _("{state} · {who}, {time}").format(
-                state=text, who=record.by, time=record.at.strftime("%H:%M")
+                state=text, who=record.by, time=formatting.time(record.at)
             )
         if self._item.kind is ItemKind.AUTOMATIC and record.state is ItemState.PENDING:
             text += " · " + _("ticks itself when the citizen's PIN is verified")

@@ -24,6 +24,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from console import formatting
 from console.i18n import _
 from console.models.board_models import InformadorsModel, KpiModel, RowRole, WaitingModel, state_name
 
@@ -78,7 +79,7 @@ class BarChart(QWidget):
             p.drawText(QRectF(8, y, label_w - 12, row_h), Qt.AlignmentFlag.AlignVCenter, name)
             bar_w = (w - label_w - 60) * value / peak
             p.fillRect(QRectF(label_w, y + 2, max(1.0, bar_w), row_h - 4), QColor("#1d4f91"))
-            text = f"{value:.0f}"
+            text = formatting.number(value)
             p.drawText(QRectF(label_w + bar_w + 6, y, 54, row_h), Qt.AlignmentFlag.AlignVCenter, text)
         p.end()
 

@@ -103,3 +103,45 @@ def test_markup_in_citizen_name_stays_text():
     assert model.index(0, Column.CITIZEN).data() == "<b>Anna</b> <img src=x>"
     tooltip = model.index(0, Column.CITIZEN).data(Qt.ItemDataRole.ToolTipRole)
     assert tooltip == "<span>&lt;b&gt;Anna&lt;/b&gt; &lt;img src=x&gt;</span>"
+
+
+def _luminance(colour: str) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(int(colour[i : i + 2], 16) / 255) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_status_colours_follow_the_theme_with_enough_contrast():
+    """WCAG ratios computed from the colours the model gives: AA (4.5:1) in the light theme, AAA (7:1)
+    in high contrast, for every status, the sync marks and the finished rows' other cells."""
+    model = AgendaTableModel()
+    statuses = [s.value for s in Status]
+    model.set_appointments([appointment(n, status) for n, status in enumerate(statuses)])
+    model.set_sync_states({"a0": "pending", "a1": "conflict"})
+    for theme, minimum in (("light", 4.5), ("high_contrast", 7.0)):
+        model.set_theme(theme)
+        for row in range(model.rowCount()):
+            cell = model.index(row, Column.STATUS)
+            bg = cell.data(Qt.ItemDataRole.BackgroundRole).name()
+            fg = cell.data(Qt.ItemDataRole.ForegroundRole).name()
+            assert contrast(bg, fg) >= minimum, (theme, statuses[row], bg, fg)
+            other = model.index(row, Column.CITIZEN).data(Qt.ItemDataRole.ForegroundRole)
+            if other is not None:  # finished rows recede, still readable on the theme's surface
+                surface = "#ffffff" if theme == "light" else "#000000"
+                assert contrast(surface, other.name()) >= minimum, (theme, statuses[row], other.name())
+    assert model.index(0, Column.STATUS).data(Qt.ItemDataRole.BackgroundRole).name() == "#000000"
+
+
+def test_a_theme_change_repaints_the_rows(qtbot):
+    model = AgendaTableModel()
+    model.set_appointments([appointment(1, "completed")])
+    with qtbot.waitSignal(model.dataChanged):
+        model.set_theme("high_contrast")
+    assert model.theme == "high_contrast"
