@@ -284,15 +284,19 @@ class ConnectionTap(MediaStreamTrack):
     switchable tracks, and the devices behind them, alive across renegotiations.
     """
 
-    def __init__(self, source: MediaStreamTrack) -> None:
+    def __init__(self, source: MediaStreamTrack, on_frame: Callable[[Any], None] | None = None) -> None:
         super().__init__()
         self.kind = source.kind
         self._source = source
+        self._on_frame = on_frame  # sees each frame this connection sends (relayed to a third party)
 
     async def recv(self) -> Any:
         if self.readyState != "live":
             raise MediaStreamError
-        return await self._source.recv()
+        frame = await self._source.recv()
+        if self._on_frame is not None:
+            self._on_frame(frame)
+        return frame
 
 
 class CameraTrack(MediaStreamTrack):

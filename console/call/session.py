@@ -131,8 +131,14 @@ class CallSession(QObject):
         ice_servers: Sequence[IceServer],
         media: MediaSelection | None = None,
         options: SessionOptions | None = None,
+        sources: tuple[Any, Any] | None = None,
+        extra_sources: Sequence[Any] = (),
         parent: QObject | None = None,
     ) -> None:
+        """``sources``: (audio, video) tracks to send instead of opening the devices (the interpreter's
+        connection sends relayed tracks; console/call/relay.py). ``extra_sources``: long-lived tracks sent
+        on extra sendrecv transceivers after the screen one, in every offer (a third party's media);
+        what arrives on them goes to ``extra_observers``."""
         super().__init__(parent)
         self.call_id = call_id
         self._signaling = signaling
@@ -142,6 +148,13 @@ class CallSession(QObject):
         self._state = CallState.IDLE
         self._gen: _Generation | None = None
         self._media: LocalMedia | None = None
+        self._sources = sources
+        self._extra_sources = tuple(extra_sources)
+        self.extra_observers: list[Callable[[int, Any], None]] = []  # (extra index, decoded frame)
+        self.audio_observers: list[Callable[[Any], None]] = []  # each decoded remote audio frame
+        # What this connection sends of the informador's own camera/microphone (relayed to a third party).
+        self.local_video_observers: list[Callable[[Any], None]] = []
+        self.local_audio_observers: list[Callable[[Any], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._receive_task: asyncio.Task[None] | None = None
         self._closing = False
@@ -215,10 +228,11 @@ class CallSession(QObject):
         from console.call.local_media import LocalMedia
 
         try:
-            self._media = LocalMedia(self._selection, self.notice.emit)
-            await self._media.start()
-            assert self._media.video is not None
-            self._media.video.on_frame = self._on_local_frame
+            if self._sources is None:
+                self._media = LocalMedia(self._selection, self.notice.emit)
+                await self._media.start()
+                assert self._media.video is not None
+                self._media.video.on_frame = self._on_local_frame
             if self.options.screen_transceiver:
                 from console.screenshare.track import ScreenSlot
 
@@ -381,6 +395,9 @@ class CallSession(QObject):
                                 share.stop()
                             self._screen_slot.stop()
                     finally:
+                        # Relay tracks handed to this session are its own (console/call/relay.py).
+                        for track in (*(self._sources or ()), *self._extra_sources):
+                            track.stop()
                         try:
                             await self._signaling.close()
                         finally:
@@ -394,7 +411,11 @@ class CallSession(QObject):
         from aiortc.rtcconfiguration import RTCBundlePolicy
         from aiortc.rtcrtpsender import RTCRtpSender
 
-        assert self._media is not None and self._media.audio is not None and self._media.video is not None
+        if self._sources is not None:
+            audio_source, video_source = self._sources
+        else:
+            assert self._media is not None and self._media.audio is not None
+            audio_source, video_source = self._media.audio, self._media.video
         config = RTCConfiguration(
             iceServers=[RTCIceServer(list(s.urls), s.username, s.credential) for s in self._ice_servers],
             # One transport for audio, video and data: one ICE/DTLS handshake, fewer checks to wait for.
@@ -403,8 +424,8 @@ class CallSession(QObject):
         from console.call.media import ConnectionTap
 
         pc = RTCPeerConnection(config)
-        pc.addTransceiver(ConnectionTap(self._media.audio), direction="sendrecv")
-        video = pc.addTransceiver(ConnectionTap(self._media.video), direction="sendrecv")
+        pc.addTransceiver(ConnectionTap(audio_source, self._on_local_audio), direction="sendrecv")
+        video = pc.addTransceiver(ConnectionTap(video_source), direction="sendrecv")
         if self.options.video_codec:
             caps = RTCRtpSender.getCapabilities("video").codecs
             preferred = [c for c in caps if c.mimeType == self.options.video_codec]
@@ -416,6 +437,7 @@ class CallSession(QObject):
                 caps = RTCRtpSender.getCapabilities("video").codecs
                 preferred = [c for c in caps if c.mimeType == self.options.screen_codec]
                 screen.setCodecPreferences(preferred + [c for c in caps if c not in preferred])
+        extras = [pc.addTransceiver(ConnectionTap(t), direction="sendrecv") for t in self._extra_sources]
         # Negotiated id 0 on both sides: no in-band open handshake, and trivially recreated per generation.
         channel = pc.createDataChannel("chat", ordered=True, negotiated=True, id=0)
         gen = _Generation(number, pc, channel)
@@ -425,6 +447,10 @@ class CallSession(QObject):
             if screen is not None and track is screen.receiver.track:
                 gen.spawn(self._consume_screen(gen, track), "screen")
                 return
+            for index, extra in enumerate(extras):
+                if track is extra.receiver.track:
+                    gen.spawn(self._consume_extra(index, track), f"extra{index}")
+                    return
             consume = self._consume_video if track.kind == "video" else self._consume_audio
             gen.spawn(consume(gen, track), track.kind)
 
@@ -493,6 +519,18 @@ class CallSession(QObject):
             if self.remote_sharing is not None:  # frames after share-stopped are the browser's last ones
                 self.screen_renderer.submit(frame)
 
+    async def _consume_extra(self, index: int, track: Any) -> None:
+        # Always drained, even with no observer: aiortc queues undelivered frames without bound.
+        from aiortc.mediastreams import MediaStreamError
+
+        while True:
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                return
+            for observer in self.extra_observers:
+                observer(index, frame)
+
     async def _consume_audio(self, gen: _Generation, track: Any) -> None:
         from aiortc.mediastreams import MediaStreamError
 
@@ -505,10 +543,18 @@ class CallSession(QObject):
             self._last_media = now
             self.remote_audio_frames += 1
             self.timings.setdefault("first_remote_audio", now)
+            for observer in self.audio_observers:
+                observer(frame)
             if self._media is not None and self._media.speaker is not None:
                 self._media.speaker.play(frame)
 
+    def _on_local_audio(self, frame: Any) -> None:
+        for observer in self.local_audio_observers:
+            observer(frame)
+
     def _on_local_frame(self, frame: Any) -> None:
+        for observer in self.local_video_observers:
+            observer(frame)
         if self.receivers(self.local_video_frame) > 0:  # only convert when a self view is connected
             self.self_view.submit(frame)
 

@@ -44,11 +44,18 @@ from console.call.signaling import Signaling, SignalingClosed
 
 
 class CitizenPeer:
-    def __init__(self, signaling: Signaling, *, trickle: bool = True, trickle_delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        signaling: Signaling,
+        *,
+        trickle: bool = True,
+        trickle_delay: float = 0.0,
+        size: tuple[int, int] = (640, 480),
+    ) -> None:
         self.signaling = signaling
         self.trickle = trickle
         self.trickle_delay = trickle_delay
-        self.video = SwitchableVideoTrack(TestPatternTrack(640, 480, 30))
+        self.video = SwitchableVideoTrack(TestPatternTrack(size[0], size[1], 30))
         self.audio = SwitchableAudioTrack(ToneTrack(660))
         self.pc: Any = None
         self.channel: Any = None
@@ -65,6 +72,9 @@ class CitizenPeer:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._run_task: asyncio.Task[None] | None = None
         self.last_media = 0.0
+        # Frames on the offer's "party" transceivers (a third party relayed by the console): 4th and 5th.
+        self.party_video_sizes: list[tuple[int, int]] = []
+        self.party_audio_frames = 0
 
     def start(self) -> None:
         self._run_task = asyncio.ensure_future(self._run())
@@ -98,7 +108,8 @@ class CitizenPeer:
 
         @pc.on("track")  # type: ignore[untyped-decorator]
         def on_track(track: Any) -> None:
-            self._spawn(self._consume(track))
+            index = next(i for i, t in enumerate(pc.getTransceivers()) if t.receiver.track is track)
+            self._spawn(self._consume(track, party=index >= 3))
 
         @pc.on("connectionstatechange")  # type: ignore[untyped-decorator]
         def on_state() -> None:
@@ -135,12 +146,18 @@ class CitizenPeer:
             await self._send(SignalMessage("candidate", self.call_id, self.generation, candidate=cand))
         await self._send(SignalMessage("end-of-candidates", self.call_id, self.generation))
 
-    async def _consume(self, track: Any) -> None:
+    async def _consume(self, track: Any, party: bool = False) -> None:
         while True:
             try:
                 frame = await track.recv()
             except MediaStreamError:
                 return
+            if party:
+                if track.kind == "video":
+                    self.party_video_sizes.append((frame.width, frame.height))
+                else:
+                    self.party_audio_frames += 1
+                continue
             self.last_media = time.monotonic()
             if track.kind == "video":
                 self.video_frames += 1
@@ -152,6 +169,11 @@ class CitizenPeer:
 
     def send_chat(self, text: str) -> None:
         self.channel.send(encode_channel_message(ChatMessage(uuid.uuid4().hex[:12], text, datetime.now(UTC))))
+
+    async def hang_up(self) -> None:
+        """Leave the call like the page's hang-up button: a bye, then the connection closes."""
+        await self._send(SignalMessage("bye", self.call_id, self.generation, reason="left"))
+        await self._close_pc()
 
     async def request_renegotiation(self) -> None:
         await self._send(SignalMessage("renegotiate", self.call_id, self.generation, reason="test"))
