@@ -241,6 +241,27 @@ class Console(QObject):
         panel.download_requested.connect(lambda doc_id, path: spawn(calls.download(doc_id, Path(path))))
         panel.devices_changed.connect(lambda mic, speaker, cam: spawn(calls.set_devices(mic, speaker, cam)))
         panel.complete_requested.connect(self._on_call_completed)
+        self._connect_screen_share()
+
+    def _connect_screen_share(self) -> None:
+        """Screen sharing in the call: the panel's share controls ↔ calls.screenshare."""
+        calls, view = self.ctx.calls, self.call_panel.screen_share
+        share = calls.screenshare
+        view.monitor_provider = share.monitors
+        view.share_requested.connect(lambda source: spawn(calls.start_screen_share(source)))
+        view.stop_requested.connect(lambda: spawn(calls.stop_screen_share()))
+        view.pointer_moved.connect(calls.send_pointer)
+        view.mark_drawn.connect(lambda draft: view.add_mark(calls.send_mark(draft)))
+        view.marks_cleared.connect(calls.clear_marks)
+        view.screen_size_changed.connect(share.set_remote_screen_size)
+        share.sharing_changed.connect(view.set_sharing)
+        share.preview_frame.connect(view.set_preview)
+        share.own_pointer.connect(view.set_own_pointer)
+        share.remote_share_changed.connect(view.set_remote_share)
+        share.remote_screen_frame.connect(view.set_remote_screen)
+        share.guidance.connect(view.apply_guidance)
+        share.failed.connect(self.call_panel.show_notice)
+        calls.remote_frame.connect(view.set_remote_camera)
 
     def _connect_pool_signals(self) -> None:
         """Supervisor board, the informador's pool, and presence from the call's state."""

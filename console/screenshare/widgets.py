@@ -437,7 +437,12 @@ class RegionSelector(QWidget):
     selected = pyqtSignal(object)
     cancelled = pyqtSignal()
 
-    def __init__(self, screen_geometry: QRect, device_pixel_ratio: float = 1.0) -> None:
+    def __init__(
+        self,
+        screen_geometry: QRect,
+        device_pixel_ratio: float = 1.0,
+        hint: str = "Drag to choose the part of the screen to share. Esc cancels.",
+    ) -> None:
         super().__init__(
             None,
             Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint | Qt.WindowType.Tool,
@@ -450,6 +455,7 @@ class RegionSelector(QWidget):
         self._dpr = device_pixel_ratio
         self._a: QPoint | None = None
         self._b: QPoint | None = None
+        self.hint = hint  # the caller passes it translated (this module has no i18n)
 
     def band(self) -> QRect | None:
         if self._a is None or self._b is None:
@@ -503,7 +509,7 @@ class RegionSelector(QWidget):
             painter.drawText(
                 self.rect().adjusted(0, 24, 0, 0),
                 Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
-                "Drag to choose the part of the screen to share. Esc cancels.",
+                self.hint,
             )
         finally:
             painter.end()

@@ -30,6 +30,7 @@ from console.call.state import CallState
 from console.domain.appointment import Appointment, Status
 from console.domain.document import Document
 from console.i18n import _
+from console.services.screenshare import ScreenShareService
 from console.services.tasks import spawn
 from console.sync.api import BackendApi
 from console.sync.calls import CallApi
@@ -38,6 +39,9 @@ from console.sync.events import ServerEvent
 
 if TYPE_CHECKING:
     from console.call.local_media import LocalMedia
+    from console.call.messages import MarkMessage
+    from console.screenshare.capture import ShareSource
+    from console.services.screenshare import Surface
 
 
 def _problem(exc: BaseException) -> str:
@@ -110,6 +114,8 @@ class CallService(QObject):
         self.call_started_at: float | None = None  # time.monotonic() of the admission
         self._video_size: QSize | None = None
         self._stopped = False
+        # Screen sharing and guidance in the live call (console/services/screenshare.py).
+        self.screenshare = ScreenShareService(self)
 
     # -- what the agenda knows -------------------------------------------------------------------
     def set_staff(self, staff_id: int | None) -> None:
@@ -355,6 +361,7 @@ class CallService(QObject):
         session.remote_media_changed.connect(self.remote_media_changed)
         session.error.connect(lambda message: log.sync.info("call: %s", message))
         session.state_changed.connect(self._on_state_changed)
+        self.screenshare.attach(session)
         self.action_done.emit(appointment.id, _("The citizen was admitted."))
         self.call_started.emit(appointment)
         self.call_state_changed.emit(session.state)
@@ -388,6 +395,21 @@ class CallService(QObject):
         self._video_size = size
         if self.active_session is not None:
             self.active_session.set_remote_video_size(size)
+
+    async def start_screen_share(self, source: ShareSource) -> bool:
+        return await self.screenshare.start(source)
+
+    async def stop_screen_share(self) -> None:
+        await self.screenshare.stop()
+
+    def send_pointer(self, surface: Surface, x: float, y: float, visible: bool = True) -> None:
+        self.screenshare.send_pointer(surface, x, y, visible)
+
+    def send_mark(self, draft: MarkMessage) -> MarkMessage | None:
+        return self.screenshare.send_mark(draft)
+
+    def clear_marks(self, surface: Surface) -> None:
+        self.screenshare.clear_marks(surface)
 
     def network_changed(self) -> None:
         if self.active_session is not None:
@@ -486,6 +508,7 @@ class CallService(QObject):
         """Hang up the live call and close every prepared one: peer connections, tracks, device streams
         and worker threads (STYLE convention 16)."""
         self._stopped = True
+        await self.screenshare.close()
         for task in list(self._preparing.values()):
             task.cancel()
         if self._preparing:

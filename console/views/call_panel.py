@@ -30,6 +30,7 @@ from console.domain.appointment import Appointment
 from console.domain.document import Document
 from console.i18n import N_, _
 from console.labels import OUTCOME_NAMES, outcome_name
+from console.views.call_screenshare import CallScreenShare
 from console.views.call_widgets import ChatBox, DevicesBox, DocumentsBox, QualityBox
 
 STATE_TEXT = {
@@ -134,6 +135,9 @@ class CallPanel(QWidget):
         controls = QHBoxLayout()
         controls.addWidget(self.mute)
         controls.addWidget(self.camera)
+        # Screen sharing both ways with guidance (console/views/call_screenshare.py).
+        self.screen_share = CallScreenShare(self, self.remote_video)
+        controls.addWidget(self.screen_share.share_button)
         controls.addStretch(1)
         controls.addWidget(self.hang_up)
 
@@ -166,6 +170,8 @@ class CallPanel(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.remote_video, 1)
+        left_layout.addWidget(self.screen_share.guidance, 1)
+        left_layout.addWidget(self.screen_share.preview_box, 0, Qt.AlignmentFlag.AlignRight)
         left_layout.addWidget(self.remote_media)
         left_layout.addLayout(controls)
         left_layout.addWidget(self.end_box)
@@ -231,6 +237,7 @@ class CallPanel(QWidget):
         self.notice.hide()
         self.remote_media.hide()
         self.end_box.hide()
+        self.screen_share.reset()
         for button, checked in ((self.mute, False), (self.camera, False)):
             button.blockSignals(True)
             button.setChecked(checked)
@@ -249,6 +256,7 @@ class CallPanel(QWidget):
             widget.setEnabled(live)
         self.chat.set_enabled(live)
         self.documents.set_live(live)
+        self.screen_share.set_live(live)
         if state.is_final:
             self._ticker.stop()
             self.quality.clear()
