@@ -138,7 +138,8 @@ def test_models_pass_the_model_tester(qtmodeltester):
         ]
     )
     assert waiting.alert_count() == 1
+    # Catalan by default: a no-break space before the per cent sign (console/formatting.py).
     kpis.set_rows([{"name": "OAC", "served": 3, "avg_wait_s": 90.0, "interpreter_share": 0.25}])
-    assert kpis.data(kpis.index(0, 3)) == "1:30" and kpis.data(kpis.index(0, 7)) == "25 %"
+    assert kpis.data(kpis.index(0, 3)) == "1:30" and kpis.data(kpis.index(0, 7)) == "25\u00a0%"
     for model in (informadors, waiting, kpis):
         qtmodeltester.check(model)
