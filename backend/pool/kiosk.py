@@ -37,9 +37,9 @@ router = APIRouter(tags=["kiosk"])
 page_router = APIRouter(include_in_schema=False)
 CitizenDep = Annotated[CitizenServices, Depends(get_citizen_services)]
 KioskToken = Annotated[str, Path(min_length=16, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")]
-Language = Literal["ca", "es", "eu", "en"]
+Language = Literal["ca", "es", "eu", "en", "ar", "ur"]
 _bearer = HTTPBearer(auto_error=False, description="Citizen token from POST /kiosk/{kiosk_token}/tickets")
-_UI_LANGUAGES = ("ca", "es", "eu", "en")
+_UI_LANGUAGES = ("ca", "es", "eu", "en", "ar", "ur")
 
 
 class TicketIn(BaseModel):
@@ -72,7 +72,8 @@ def kiosk_page(kiosk_token: Annotated[str, Path(max_length=200)]) -> FileRespons
 
 @router.get("/kiosk/{kiosk_token}", responses={404: {}})
 def kiosk_info(kiosk_token: KioskToken, svc_: CitizenDep) -> dict[str, Any]:
-    """What the kiosk offers: the languages some informador speaks, and the tràmit catalogue."""
+    """What the kiosk offers: the languages some informador speaks, plus Arabic and Urdu (served with an
+    interpreter, as booked appointments are: backend/pool/service.py INTERPRETED), and the tràmits."""
     with svc_.core.db.read() as s:
         _kiosk_row, office = _kiosk(s, kiosk_token)
         spoken: set[str] = set()
@@ -86,7 +87,7 @@ def kiosk_info(kiosk_token: KioskToken, svc_: CitizenDep) -> dict[str, Any]:
         ]
     return {
         "office": {"code": office.code, "name": office.name},
-        "languages": [lang for lang in _UI_LANGUAGES if lang in spoken],
+        "languages": [lang for lang in _UI_LANGUAGES if lang in spoken or lang in svc.INTERPRETED],
         "tramits": tramits,
     }
 
@@ -167,7 +168,7 @@ def new_ticket(kiosk_token: KioskToken, body: TicketIn, svc_: CitizenDep) -> dic
                 walk_in=True,
                 waiting_since=now,
                 identification_failures=0,
-                interpreter=False,
+                interpreter=body.language in svc.INTERPRETED,
             )
         )
         token = cred.new_session_token()

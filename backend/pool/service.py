@@ -89,6 +89,11 @@ def set_presence(
 # -- eligibility ---------------------------------------------------------------------------------------
 
 
+# Languages no informador is expected to speak: the citizen is served through an interpreter, so any
+# informador with the tràmit's skill may take them (the walk-in kiosk offers them too).
+INTERPRETED = frozenset({"ar", "ur"})
+
+
 @dataclass(frozen=True)
 class Eligibility:
     languages: frozenset[str]
@@ -99,7 +104,8 @@ class Eligibility:
         return cls(frozenset(staff.languages or []), frozenset(staff.skills or []))
 
     def allows(self, language: str, tramit_code: str) -> bool:
-        return language in self.languages and tramit_code in self.skills
+        spoken = language in self.languages or language in INTERPRETED
+        return spoken and tramit_code in self.skills
 
 
 def _offices(session: Session) -> dict[int, Office]:

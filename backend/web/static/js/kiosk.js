@@ -12,7 +12,7 @@ const IDLE_MS = 90_000; // choosing screens: back to the start after 90 s withou
 const END_SCREEN_MS = 6_000;
 const POLL_MS = 5_000;
 const TICKET_KEY = "videoatencio.kiosk.ticket";
-const LANGUAGE_NAMES = { ca: "Català", es: "Castellano", eu: "Euskara", en: "English" };
+const LANGUAGE_NAMES = { ca: "Català", es: "Castellano", eu: "Euskara", en: "English", ar: "العربية", ur: "اردو" };
 
 const $ = (id) => document.getElementById(id);
 const api = new CitizenApi();
@@ -61,6 +61,7 @@ function renderLanguages() {
     button.className = "tile";
     button.lang = lang;
     button.dataset.lang = lang;
+    button.dir = "auto"; // Arabic and Urdu names read right to left on any page direction
     button.textContent = LANGUAGE_NAMES[lang] || lang;
     button.addEventListener("click", () => chooseLanguage(lang));
     list.append(button);
