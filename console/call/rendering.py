@@ -27,6 +27,10 @@ def frame_to_qimage(frame: Any, target: QSize | None) -> QImage:
         scale = min(target.width() / w, target.height() / h, 1.0)  # never upscale: the widget does that
         w, h = max(2, int(w * scale) & ~1), max(2, int(h * scale) & ~1)
     rgb = frame.reformat(width=w, height=h, format="rgb24").to_ndarray()
+    if not rgb.flags.c_contiguous:
+        # libav pads some line widths (scaled screen shares): to_ndarray gives a strided view, whose
+        # non-contiguous buffer QImage refuses. One compact copy.
+        rgb = rgb.copy()
     image = QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888)
     return image.copy()  # detach from the numpy buffer before it is freed
 

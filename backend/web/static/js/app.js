@@ -5,6 +5,7 @@ import { ApiError, CitizenApi } from "./api.js";
 import { createCall } from "./call-seam.js";
 import { DeviceCheck } from "./devices.js";
 import { initialLanguage, language, setLanguage, t } from "./i18n.js";
+import { mountScreenShare } from "./screenshare.js";
 import { mountTramitacio } from "./signature.js";
 
 const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
@@ -216,6 +217,7 @@ async function startCall() {
       if (callState === "ended" || callState === "failed") finish("The call has ended", "Thank you. You can close this page.");
     },
   });
+  if (state.call.instance) state.screenshare = mountScreenShare({ call: state.call.instance, root: $("screenshare"), t });
   for (const message of pendingSignals.splice(0)) await state.call.handleSignal(message);
   if (!state.call.hasMedia) say($("remote-waiting"), "Video is not available yet. You can still chat and send documents.");
 }
@@ -334,6 +336,8 @@ function finish(title, text) {
   window.clearInterval(state.timer);
   if (state.events) state.events.close();
   if (state.call) state.call.hangUp();
+  if (state.screenshare) state.screenshare.destroy(); // stops a running share; idempotent
+  state.screenshare = null;
   if (state.localStream) for (const track of state.localStream.getTracks()) track.stop();
   devices.stop();
   say($("end-title"), title);

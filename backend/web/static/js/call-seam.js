@@ -27,6 +27,8 @@ export async function createCall({ api, localStream, iceServers, onRemoteStream,
     setMicEnabled: (on) => call.setMicEnabled?.(on),
     setCameraEnabled: (on) => call.setCameraEnabled?.(on),
     hangUp: () => call.hangUp(),
+    // The CitizenCall itself, for features built on its events (screenshare.js).
+    instance: call,
     get hasMedia() {
       return true;
     },
@@ -44,6 +46,9 @@ class NoMediaCall {
   setMicEnabled() {}
   setCameraEnabled() {}
   hangUp() {}
+  get instance() {
+    return null;
+  }
   get hasMedia() {
     return false;
   }
