@@ -35,6 +35,7 @@ def test_views_in_each_language_and_theme(lang, theme, backend_server, consoles,
     qapp.setStyleSheet(stylesheet(theme))
     try:
         console = consoles.start(backend_server.url)
+        console.agenda_model.set_theme(theme)  # as the settings dialog's theme_changed does
         window = console.window
         window.resize(1440, 860)
         save(window, f"console-{lang}-{theme}-1-login")
