@@ -14,7 +14,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -94,6 +94,15 @@ class PostSummaryIn(BaseModel):
 class SignatureIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     otp: str = Field(min_length=1, max_length=32)
+
+    @field_validator("otp")
+    @classmethod
+    def ascii_digits_only(cls, value: str) -> str:
+        """The page converts Arabic-Indic digits (٠-٩, ۰-۹) to 0-9 before sending; anything else that
+        Python would read as a digit is refused here with a 422, never compared or crashed on."""
+        if any(ch.isdigit() and not ("0" <= ch <= "9") for ch in value):
+            raise ValueError("the code must be sent with the digits 0-9")
+        return value
 
 
 # -- helpers ----------------------------------------------------------------------------------------

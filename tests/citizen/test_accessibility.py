@@ -236,3 +236,50 @@ def test_kiosk_screens_in_arabic_are_rtl_and_pass_axe(
             httpx.post(
                 f"{citizen_backend.api}/kiosk-ticket/end", headers={"Authorization": f"Bearer {token}"}
             )
+
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+EASTERN_ARABIC_INDIC = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+@pytest.mark.parametrize(("lang", "digits"), [("ar", ARABIC_INDIC), ("ur", EASTERN_ARABIC_INDIC)])
+def test_pin_typed_in_arabic_digits_is_sent_as_0_9(
+    citizen_backend: CitizenBackend, browser: Browser, lang: str, digits: dict[int, str]
+) -> None:
+    """A PIN typed on an Arabic or Urdu keyboard (٠-٩ / ۰-۹) reaches the server as 0-9 and opens the
+    session; the page in that language, right to left."""
+    cb = citizen_backend
+    c = cb.prepare("marta")
+    context = browser.new_context(viewport=VIEWPORTS["phone"], locale=lang)
+    page = context.new_page()
+    try:
+        page.goto(c.url)
+        wait_js(page, "document.getElementById('preview').videoWidth > 0")
+        assert page.evaluate("document.documentElement.dir") == "rtl"
+        page.click("#devices-continue")
+        wait_js(page, "!document.getElementById('step-pin').hidden")
+        typed = cb.latest_pin(c.appointment_id).translate(digits)
+        page.fill("#pin", typed)
+        with page.expect_request(lambda r: r.url.endswith("/session") and r.method == "POST") as sent:
+            page.click("#pin-submit")
+        assert sent.value.post_data_json["pin"] == cb.latest_pin(c.appointment_id)
+        wait_js(page, "!document.getElementById('step-waiting').hidden")
+    finally:
+        context.close()
+        appt = httpx.get(f"{cb.api}/appointments/{c.appointment_id}", headers=c.staff).json()
+        if appt["status"] == "waiting":  # leave the shared backend's waiting room as it was
+            body = {"version": appt["version"], "status": "cancelled"}
+            httpx.patch(f"{cb.api}/appointments/{c.appointment_id}", json=body, headers=c.staff)
+
+
+def test_signing_code_in_other_digits_is_refused_with_422() -> None:
+    """The page converts ٠-٩ and ۰-۹ (js/i18n.js asciiDigits); a client that does not is told so with a
+    422 from validation, never a comparison of digits Python would also read as numbers."""
+    from pydantic import ValidationError
+
+    from backend.tramitacio.routes import SignatureIn
+
+    assert SignatureIn(otp="123456").otp == "123456"
+    for otp in ("١٢٣٤٥٦", "۱۲۳۴۵۶", "１２３４５６"):
+        with pytest.raises(ValidationError, match="digits 0-9"):
+            SignatureIn(otp=otp)

@@ -4,7 +4,7 @@
 import { ApiError, CitizenApi } from "./api.js";
 import { createCall } from "./call-seam.js";
 import { DeviceCheck } from "./devices.js";
-import { initialLanguage, language, setLanguage, t } from "./i18n.js";
+import { asciiDigits, initialLanguage, language, setLanguage, t } from "./i18n.js";
 import { mountScreenShare } from "./screenshare.js";
 import { mountTramitacio } from "./signature.js";
 
@@ -89,7 +89,7 @@ async function checkDevices() {
 async function submitPin(event) {
   event.preventDefault();
   const input = $("pin");
-  const pin = input.value.replace(/\s+/g, "");
+  const pin = asciiDigits(input.value).replace(/\s+/g, "");
   if (!/^[0-9]{6}$/.test(pin)) {
     input.setAttribute("aria-invalid", "true");
     say($("pin-error"), "The PIN has 6 digits. Type only the numbers.");

@@ -12,6 +12,12 @@ export function t(msgid, params = {}) {
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }
 
+// Digits typed on an Arabic (٠-٩) or Persian/Urdu (۰-۹) keyboard, as 0-9: PINs and codes are sent in
+// ASCII (the server refuses other digits with a 422).
+export function asciiDigits(text) {
+  return String(text).replace(/[\u0660-\u0669\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) & 0xf));
+}
+
 export function language() {
   return current;
 }

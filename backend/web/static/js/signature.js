@@ -7,7 +7,7 @@
 // Everything from the server is written with textContent. The section re-renders itself when the
 // page language changes (it watches <html lang>), so app.js needs no other hook.
 
-import { t } from "./i18n.js";
+import { asciiDigits, t } from "./i18n.js";
 
 const API = "/api/v1/citizen";
 const EVENTS = [
@@ -132,7 +132,7 @@ export function mountTramitacio({ api, events, root }) {
 
   async function submitOtp(event, input) {
     event.preventDefault();
-    const otp = input.value.replace(/\s+/g, "");
+    const otp = asciiDigits(input.value).replace(/\s+/g, "");
     if (!/^[0-9]{6}$/.test(otp)) {
       ui.error = ["The code has 6 digits. Type only the numbers.", {}];
       render();
