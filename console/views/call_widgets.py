@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from console import formatting
 from console.domain.document import Document
 from console.i18n import N_, _
 
@@ -67,7 +68,7 @@ class ChatBox(QGroupBox):
             self.input.clear()
 
     def add_line(self, who: str, text: str, when: datetime | None = None) -> None:
-        stamp = (when.astimezone() if when is not None else datetime.now()).strftime("%H:%M")
+        stamp = formatting.time(when.astimezone() if when is not None else datetime.now())
         item = QListWidgetItem(f"{stamp}  {who}: {text}")
         self.log.addItem(item)
         self.log.scrollToItem(item)
@@ -188,15 +189,15 @@ class QualityBox(QGroupBox):
         self._set_light(quality, _(QUALITY_TEXT.get(quality, "Good")))
         inbound = float(getattr(stats, "inbound_kbps", 0.0))
         outbound = float(getattr(stats, "outbound_kbps", 0.0))
-        self.bitrate.setText(f"{inbound:.0f} / {outbound:.0f} kbit/s")
+        self.bitrate.setText(f"{formatting.number(inbound)} / {formatting.number(outbound)} kbit/s")
         losses = [
             v
             for v in (getattr(stats, "inbound_loss_pct", None), getattr(stats, "outbound_loss_pct", None))
             if v is not None
         ]
-        self.loss.setText(f"{max(losses):.1f} %" if losses else "—")
+        self.loss.setText(formatting.percent(max(losses), 1) if losses else "—")
         rtt = getattr(stats, "rtt_ms", None)
-        self.rtt.setText(f"{rtt:.0f} ms" if rtt is not None else "—")
+        self.rtt.setText(f"{formatting.number(rtt)} ms" if rtt is not None else "—")
 
 
 class DevicesBox(QGroupBox):

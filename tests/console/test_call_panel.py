@@ -121,8 +121,9 @@ def test_mute_and_camera_toggles(panel, qtbot):
 def test_stats_and_quality_light(panel):
     panel.show_stats(stats())
     assert panel.quality.quality == "good"
-    assert panel.quality.bitrate.text() == "1530 / 812 kbit/s"
-    assert panel.quality.loss.text() == "0.5 %" and panel.quality.rtt.text() == "40 ms"
+    # In the locale (Catalan by default: "." groups thousands, "," is the decimal separator).
+    assert panel.quality.bitrate.text() == "1.530 / 812 kbit/s"
+    assert panel.quality.loss.text() == "0,5\u00a0%" and panel.quality.rtt.text() == "40 ms"
     panel.show_stats(stats(loss=5.0, rtt=120.0))
     assert panel.quality.quality == "fair"
     panel.show_stats(stats(loss=None, rtt=None))
