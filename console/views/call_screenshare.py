@@ -155,9 +155,9 @@ class CallScreenShare(QObject):
         self.set_remote_share(False, 0, 0)
 
     def set_live(self, live: bool) -> None:
-        self.share_button.setEnabled(live or self.sharing)
         if not live:
             self.reset()
+        self.share_button.setEnabled(live)
 
     def set_sharing(self, on: bool, source: ShareSource | None) -> None:
         """The informador's own share started (with what) or stopped."""
