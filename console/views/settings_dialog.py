@@ -174,11 +174,14 @@ class SettingsController(QObject):
         language_changed: arg: language code (after the console's texts were re-translated)
         theme_changed: arg: theme code
         server_url_changed: arg: the new address (used at the next login)
+        devices_changed: args: microphone, speaker, camera names ("" = the system default), for the
+            call service's next and current call
     """
 
     language_changed = pyqtSignal(str)
     theme_changed = pyqtSignal(str)
     server_url_changed = pyqtSignal(str)
+    devices_changed = pyqtSignal(str, str, str)
 
     def __init__(self, window: QWidget, settings: Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -225,6 +228,9 @@ class SettingsController(QObject):
         before = self.current()
         s = self.settings
         s.microphone, s.speaker, s.camera = chosen.microphone, chosen.speaker, chosen.camera
+        devices = (chosen.microphone, chosen.speaker, chosen.camera)
+        if devices != (before.microphone, before.speaker, before.camera):
+            self.devices_changed.emit(*devices)
         if chosen.server_url != before.server_url:
             s.server_url = chosen.server_url
             self.server_url_changed.emit(chosen.server_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gettext
 
 import pytest
@@ -103,3 +104,18 @@ def test_no_devices_shows_none_found(window, qtbot):
     assert dialog.speaker.isEnabled() and dialog.speaker.count() == 2
     dialog.reject()
     QApplication.processEvents()
+
+
+def test_changed_devices_are_stored_and_announced_for_the_calls(window, qtbot, tmp_path, monkeypatch):
+    """The call service gets the names chosen in Settings through devices_changed (wired in app.py)."""
+    monkeypatch.setattr("console.paths.settings_file", lambda: tmp_path / "console.ini")
+    settings = Settings()
+    controller = SettingsController(window, settings)
+    before = controller.current()
+    chosen = dataclasses.replace(before, microphone="USB Mic", camera="Integrated Camera")
+    with qtbot.waitSignal(controller.devices_changed) as got:
+        controller.apply(chosen)
+    assert got.args == ["USB Mic", "", "Integrated Camera"]
+    assert (settings.microphone, settings.speaker, settings.camera) == ("USB Mic", "", "Integrated Camera")
+    with qtbot.assertNotEmitted(controller.devices_changed):
+        controller.apply(chosen)  # nothing changed: no signal
