@@ -60,6 +60,10 @@ class LoopErrors:
         self.contexts: list[dict[str, Any]] = []
 
     def handler(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        from console.call.quirks import is_close_race
+
+        if is_close_race(context):
+            return  # aiortc's own orphan task on a deliberate close; the console ignores it too
         self.contexts.append(context)
 
     def raise_collected(self) -> None:
