@@ -57,7 +57,7 @@ def _day_bounds(day: date | None, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 @router.get("/appointments", response_model=list[AppointmentOut], responses={403: {}})
-def list_appointments(
+async def list_appointments(
     claims: Caller,
     services: ServicesDep,
     *,
@@ -77,44 +77,69 @@ def list_appointments(
             office_id = claims.office_id
         if office_id not in scope:
             raise ApiError(403, "forbidden", "You can only see your own office's appointments")
-    with services.db.read() as s:
-        zones = _office_zones(s)
-        if office_id is not None:
-            if office_id not in zones:
-                zones = _office_zones(s, fresh=True)  # maybe an office created since the cache
-            if office_id not in zones:
-                raise ApiError(404, "not_found", "Office not found")
-            zones = {office_id: zones[office_id]}
-        # A "day" is local to each office; group offices by zone so the range is right for each.
-        by_zone: dict[ZoneInfo, list[int]] = {}
-        for oid, tz in zones.items():
-            by_zone.setdefault(tz, []).append(oid)
-        day_terms: list[ColumnElement[bool]] = []
-        for tz, oids in by_zone.items():
-            lo, hi = _day_bounds(day, tz)
-            day_terms.append(
-                and_(
-                    Appointment.office_id == oids[0] if len(oids) == 1 else Appointment.office_id.in_(oids),
-                    Appointment.start >= lo,
-                    Appointment.start < hi,
-                )
+    # The agenda is the hot path: the read runs where the database wants it (Database.run_read).
+    return await services.db.run_read(
+        lambda s: _agenda(
+            s,
+            day=day,
+            office_id=office_id,
+            staff_id=staff_id,
+            status=status,
+            level=level,
+            tramit_code=tramit_code,
+            pool=pool,
+        )
+    )
+
+
+def _agenda(
+    s: Session,
+    *,
+    day: date | None,
+    office_id: int | None,
+    staff_id: int | None,
+    status: str | None,
+    level: str | None,
+    tramit_code: str | None,
+    pool: bool | None,
+) -> JSONResponse:
+    zones = _office_zones(s)
+    if office_id is not None:
+        if office_id not in zones:
+            zones = _office_zones(s, fresh=True)  # maybe an office created since the cache
+        if office_id not in zones:
+            raise ApiError(404, "not_found", "Office not found")
+        zones = {office_id: zones[office_id]}
+    # A "day" is local to each office; group offices by zone so the range is right for each.
+    by_zone: dict[ZoneInfo, list[int]] = {}
+    for oid, tz in zones.items():
+        by_zone.setdefault(tz, []).append(oid)
+    day_terms: list[ColumnElement[bool]] = []
+    for tz, oids in by_zone.items():
+        lo, hi = _day_bounds(day, tz)
+        day_terms.append(
+            and_(
+                Appointment.office_id == oids[0] if len(oids) == 1 else Appointment.office_id.in_(oids),
+                Appointment.start >= lo,
+                Appointment.start < hi,
             )
-        if not day_terms:
-            return JSONResponse([])
-        query = select(Appointment).where(or_(*day_terms))
-        if staff_id is not None:
-            query = query.where(Appointment.staff_id == staff_id)
-        if status is not None:
-            query = query.where(Appointment.status == status)
-        if level is not None:
-            query = query.where(Appointment.level == level)
-        if tramit_code is not None:
-            query = query.where(Appointment.tramit_code == tramit_code)
-        if pool is not None:
-            query = query.where(Appointment.pool.is_(pool))
-        rows = s.scalars(query.order_by(Appointment.start, Appointment.id)).all()
-        # Built directly (no per-row pydantic validation): this is the agenda's hot path.
-        return JSONResponse([to_json(a, zones[a.office_id]) for a in rows])
+        )
+    if not day_terms:
+        return JSONResponse([])
+    query = select(Appointment).where(or_(*day_terms))
+    if staff_id is not None:
+        query = query.where(Appointment.staff_id == staff_id)
+    if status is not None:
+        query = query.where(Appointment.status == status)
+    if level is not None:
+        query = query.where(Appointment.level == level)
+    if tramit_code is not None:
+        query = query.where(Appointment.tramit_code == tramit_code)
+    if pool is not None:
+        query = query.where(Appointment.pool.is_(pool))
+    rows = s.scalars(query.order_by(Appointment.start, Appointment.id)).all()
+    # Built directly (no per-row pydantic validation): this is the agenda's hot path.
+    return JSONResponse([to_json(a, zones[a.office_id]) for a in rows])
 
 
 def _load_scoped(session: Session, claims: AccessClaims, appointment_id: uuid.UUID) -> Appointment:

@@ -183,9 +183,8 @@ def logout(body: RefreshIn, services: ServicesDep) -> Response:
 
 
 @router.get("/me", response_model=StaffOut)
-def me(claims: Caller, services: ServicesDep) -> dict[str, Any]:
-    with services.db.read() as s:
-        staff = s.get(Staff, claims.staff_id)
+async def me(claims: Caller, services: ServicesDep) -> dict[str, Any]:
+    staff = await services.db.run_read(lambda s: s.get(Staff, claims.staff_id))
     if staff is None or not staff.active:
         raise ApiError(
             401, "not_authenticated", "Account no longer exists", headers={"WWW-Authenticate": "Bearer"}
