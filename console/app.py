@@ -238,6 +238,10 @@ class Console(QObject):
         panel.hang_up_requested.connect(lambda: spawn(calls.hang_up()))
         panel.chat_send_requested.connect(lambda text: spawn(self._send_chat(text)))
         panel.upload_requested.connect(lambda path: spawn(calls.upload(Path(path))))
+        panel.interpreter.bind(calls.interpreter)
+        calls.interpreter.chat_received.connect(
+            lambda text: panel.add_chat(True, _("Interpreter: {text}").format(text=text))
+        )
         panel.download_requested.connect(lambda doc_id, path: spawn(calls.download(doc_id, Path(path))))
         panel.devices_changed.connect(lambda mic, speaker, cam: spawn(calls.set_devices(mic, speaker, cam)))
         panel.complete_requested.connect(self._on_call_completed)

@@ -30,6 +30,7 @@ from console.call.state import CallState
 from console.domain.appointment import Appointment, Status
 from console.domain.document import Document
 from console.i18n import _
+from console.services.interpreter import InterpreterService
 from console.services.screenshare import ScreenShareService
 from console.services.tasks import spawn
 from console.sync.api import BackendApi
@@ -106,6 +107,8 @@ class CallService(QObject):
         self._live: set[str] = set()  # a citizen.waiting event came: the citizen's page is open now
         self._appointments: dict[str, Appointment] = {}
         self._signaling: dict[str, RestSignaling] = {}
+        # A third party (interpreter, translator) relayed by this console: console/services/interpreter.py.
+        self.interpreter = InterpreterService(self)
         self._preparing: dict[str, asyncio.Task[CallSession]] = {}
         self.sessions: dict[str, CallSession] = {}  # appointment id → prepared or live session
         self.active: Appointment | None = None
@@ -147,7 +150,7 @@ class CallService(QObject):
     def on_server_event(self, event: ServerEvent) -> None:
         """Routed by the composition root from the console's one SSE stream."""
         appointment_id = event.data.get("appointment_id")
-        if not isinstance(appointment_id, str):
+        if not isinstance(appointment_id, str) or self.interpreter.on_server_event(event):
             return
         if event.type == "citizen.waiting":
             self._live.add(appointment_id)
@@ -256,6 +259,8 @@ class CallService(QObject):
             ice_servers=ice,
             media=self.selection,
             options=self.session_options,
+            # Idle until an interpreter joins; in every offer so joining needs no renegotiation.
+            extra_sources=self.interpreter.party_tracks(appointment_id),
             parent=self,
         )
         self._signaling[appointment_id] = signaling
@@ -277,6 +282,7 @@ class CallService(QObject):
         if self.sessions.get(appointment_id) is session:
             del self.sessions[appointment_id]
             self._signaling.pop(appointment_id, None)
+            self.interpreter.forget(appointment_id)
         session.deleteLater()
 
     def _drop_prepared(self, appointment_id: str) -> None:
@@ -378,6 +384,7 @@ class CallService(QObject):
             return False
         try:
             await self.active_session.send_chat(text)
+            self.interpreter.send_chat(text)
         except ValueError:
             self.notice.emit(_("A chat message has 1 to 4000 characters."))
             return False

@@ -55,8 +55,15 @@ class CallApi:
             )
         return out
 
-    async def signal(self, appointment_id: str, message: dict[str, Any]) -> None:
-        await self._json("POST", f"/calls/{appointment_id}/signal", json={"message": message})
+    async def signal(self, appointment_id: str, message: dict[str, Any], to: str = "citizen") -> None:
+        body: dict[str, Any] = {"message": message}
+        if to != "citizen":
+            body["to"] = to
+        await self._json("POST", f"/calls/{appointment_id}/signal", json=body)
+
+    async def invite_interpreter(self, appointment_id: str) -> str:
+        data = await self._json("POST", f"/calls/{appointment_id}/interpreter")
+        return str(data["url"])
 
     async def documents(self, appointment_id: str) -> list[Document]:
         data = await self._json("GET", f"/appointments/{appointment_id}/documents")

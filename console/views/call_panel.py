@@ -30,6 +30,7 @@ from console.domain.appointment import Appointment
 from console.domain.document import Document
 from console.i18n import N_, _
 from console.labels import OUTCOME_NAMES, outcome_name
+from console.views.call_interpreter import InterpreterBox
 from console.views.call_screenshare import CallScreenShare
 from console.views.call_widgets import ChatBox, DevicesBox, DocumentsBox, QualityBox
 
@@ -182,6 +183,9 @@ class CallPanel(QWidget):
         right_layout.addWidget(self.documents, 1)
         right_layout.addWidget(self.quality)
         right_layout.addWidget(self.devices)
+        # A sign-language interpreter or translator as a third party (console/views/call_interpreter.py).
+        self.interpreter = InterpreterBox(right)
+        right_layout.addWidget(self.interpreter)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(left)
         splitter.addWidget(right)
@@ -230,6 +234,7 @@ class CallPanel(QWidget):
         self.appointment = appointment
         self.title.setText(appointment.citizen_name)
         self.chat.log.clear()
+        self.interpreter.reset()
         self.documents.set_documents([])
         self.quality.clear()
         self.remote_video.clear(_("Waiting for the citizen's video…"))
@@ -255,6 +260,7 @@ class CallPanel(QWidget):
         for widget in (self.mute, self.camera, self.hang_up):
             widget.setEnabled(live)
         self.chat.set_enabled(live)
+        self.interpreter.set_live(live)
         self.documents.set_live(live)
         self.screen_share.set_live(live)
         if state.is_final:

@@ -21,8 +21,21 @@ async function fail(response) {
 }
 
 export class CitizenApi {
-  constructor() {
+  // role "interpreter": the same page for a third party invited into a call (routes /interpreter/...).
+  constructor(role = "citizen") {
     this.token = "";
+    this.base = role === "interpreter" ? "/api/v1/interpreter" : API;
+    this.tokenParam = role === "interpreter" ? "interpreter_token" : "citizen_token";
+  }
+
+  async openInterpreterSession(inviteToken) {
+    const response = await fetch(`${this.base}/session`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ invite_token: inviteToken }),
+    });
+    if (!response.ok) await fail(response);
+    this.token = (await response.json()).interpreter_token;
   }
 
   headers(extra = {}) {
@@ -47,7 +60,7 @@ export class CitizenApi {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(payload);
     }
-    const response = await fetch(`${API}${path}`, init);
+    const response = await fetch(`${this.base}${path}`, init);
     if (!response.ok) await fail(response);
     return response.status === 204 || response.status === 202 ? null : response.json();
   }
@@ -65,14 +78,14 @@ export class CitizenApi {
   }
 
   async iceServers() {
-    const response = await fetch(`${API}/ice`, { headers: this.headers() });
+    const response = await fetch(`${this.base}/ice`, { headers: this.headers() });
     if (!response.ok) await fail(response);
     return (await response.json()).ice_servers;
   }
 
   // EventSource cannot send headers, hence the token in the query (the only route that accepts it).
   events() {
-    return new EventSource(`${API}/events?citizen_token=${encodeURIComponent(this.token)}`);
+    return new EventSource(`${this.base}/events?${this.tokenParam}=${encodeURIComponent(this.token)}`);
   }
 
   async uploadDocument(file) {

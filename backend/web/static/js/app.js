@@ -13,7 +13,11 @@ const ACCEPTED_TYPES = ["application/pdf", "image/jpeg", "image/png"];
 const PIN_TRIES = 5;
 
 const $ = (id) => document.getElementById(id);
-const api = new CitizenApi();
+// /i/{invite}: an interpreter or translator invited into a call by the informador. Same page, no PIN
+// or waiting room: device check → join → the call, where the third party shown is the citizen.
+const INVITE = /^\/i\/([A-Za-z0-9_-]{16,200})\/?$/.exec(window.location.pathname)?.[1] ?? "";
+const ROLE = INVITE ? "interpreter" : "citizen";
+const api = new CitizenApi(ROLE);
 const state = { step: "devices", failures: 0, events: null, call: null, localStream: null, waitingSince: 0, timer: 0, info: null };
 // Signalling messages that arrive before the call engine is loaded (the console sends its offer right
 // after admitting, while this page still fetches its ICE servers and imports call.js): kept, in order.
@@ -156,7 +160,7 @@ function openEvents() {
   const source = api.events();
   state.events = source;
   source.addEventListener("admitted", () => startCall());
-  mountTramitacio({ api, events: source, root: $("tramitacio") });
+  if (ROLE === "citizen") mountTramitacio({ api, events: source, root: $("tramitacio") });
   source.addEventListener("signal", (e) => {
     const data = parse(e.data);
     if (!data) return;
@@ -210,6 +214,7 @@ async function startCall() {
       $("remote-video").srcObject = stream;
       $("remote-waiting").hidden = true;
     },
+    onPartyStream: (stream, track) => showParty(stream, track),
     onChat: (text) => addChat(t("Informador"), text),
     onState: (callState) => {
       $("call-banner").hidden = callState !== "reconnecting";
@@ -220,6 +225,32 @@ async function startCall() {
   if (state.call.instance) state.screenshare = mountScreenShare({ call: state.call.instance, root: $("screenshare"), t });
   for (const message of pendingSignals.splice(0)) await state.call.handleSignal(message);
   if (!state.call.hasMedia) say($("remote-waiting"), "Video is not available yet. You can still chat and send documents.");
+}
+
+// The third party's video appears while media flows (the console's relay is idle without one).
+function showParty(stream, track) {
+  $("party-video").srcObject = stream;
+  if (track.kind !== "video") return;
+  track.addEventListener("unmute", () => {
+    $("party").hidden = false;
+    announce(ROLE === "interpreter" ? "The citizen is in the call." : "An interpreter has joined the call.");
+  });
+  track.addEventListener("mute", () => ($("party").hidden = true));
+  track.addEventListener("ended", () => ($("party").hidden = true));
+}
+
+async function joinAsInterpreter() {
+  $("devices-continue").disabled = true;
+  try {
+    await api.openInterpreterSession(INVITE);
+  } catch (err) {
+    const gone = err instanceof ApiError && err.status === 401;
+    finish(gone ? "This link is not valid or the call has ended" : "Could not connect. Check your internet connection and try again.", "");
+    return;
+  }
+  // Opening the event stream tells the console we are ready; its offer arrives there.
+  openEvents();
+  await startCall();
 }
 
 function toggleTrack(kind, button, onText, offText) {
@@ -321,6 +352,7 @@ async function download(doc) {
 
 async function hangUp() {
   if (state.call) state.call.hangUp();
+  if (ROLE === "interpreter") return finish("The call has ended", "Thank you. You can close this page.");
   try {
     await api.leave();
   } catch {
@@ -351,6 +383,20 @@ function finish(title, text) {
 async function main() {
   await applyLanguage(initialLanguage());
   $("language").addEventListener("change", (e) => applyLanguage(e.target.value));
+  if (ROLE === "interpreter") {
+    say($("party-name"), "Citizen");
+    document.querySelector(".panel[aria-labelledby='docs-title']").hidden = true; // documents are the citizen's
+    $("devices-continue").addEventListener("click", joinAsInterpreter);
+    $("toggle-mic").addEventListener("click", (e) => toggleTrack("audio", e.currentTarget, "Unmute", "Mute"));
+    $("toggle-camera").addEventListener("click", (e) =>
+      toggleTrack("video", e.currentTarget, "Turn camera on", "Turn camera off"),
+    );
+    $("hang-up").addEventListener("click", hangUp);
+    $("chat-form").addEventListener("submit", sendChat);
+    show("devices");
+    await checkDevices();
+    return;
+  }
   if (!joinToken()) {
     finish("This link is not complete", "Open the link exactly as you received it in the SMS or e-mail.");
     return;

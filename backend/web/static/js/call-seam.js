@@ -5,7 +5,7 @@
 // chat and state back. If call.js (its CitizenCall class) is missing or fails to load, the page keeps
 // working without media: the waiting room, documents and hang-up still work.
 
-export async function createCall({ api, localStream, iceServers, onRemoteStream, onChat, onState }) {
+export async function createCall({ api, localStream, iceServers, onRemoteStream, onPartyStream, onChat, onState }) {
   let CitizenCall = null;
   try {
     ({ CitizenCall } = await import("./call.js"));
@@ -18,6 +18,7 @@ export async function createCall({ api, localStream, iceServers, onRemoteStream,
     localStream,
     sendSignal: (message) => api.sendSignal(message),
     onRemoteStream,
+    onPartyStream,
     onChat,
     onState,
   });

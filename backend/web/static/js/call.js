@@ -90,6 +90,16 @@ function screenMidOf(sdp) {
   return match ? match[1] : null;
 }
 
+// The "party" m-lines follow the screen one: the third party of the call relayed by the console (the
+// interpreter on the citizen's page, the citizen on the interpreter's): the 2nd audio and 3rd video.
+function partyMidsOf(sdp) {
+  const sections = sdp.split(/\r?\nm=/).slice(1);
+  const mid = (sec) => sec?.match(/\r?\na=mid:(\S+)/)?.[1];
+  const audios = sections.filter((sec) => sec.startsWith("audio"));
+  const videos = sections.filter((sec) => sec.startsWith("video"));
+  return [mid(audios[1]), mid(videos[2])].filter(Boolean);
+}
+
 function randomId() {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -121,6 +131,7 @@ export class CitizenCall extends EventTarget {
     this.cameraEnabled = true;
     this.remoteStream = null;
     this.remoteScreenStream = null;
+    this.partyStream = null; // the third party's audio + video, relayed by the console
     this.screenTrack = null; // what we share (getDisplayMedia), kept across generations
     this.remoteSharing = null; // the console's share-started message while it shares
     this.timings = {};
@@ -223,6 +234,7 @@ export class CitizenCall extends EventTarget {
     this._bind(pc, gen);
     this._setState(first ? "connecting" : "reconnecting");
     pc._screenMid = screenMidOf(msg.sdp);
+    pc._partyMids = partyMidsOf(msg.sdp);
     await pc.setRemoteDescription({ type: "offer", sdp: msg.sdp });
     const screenTx = this._screenTransceiver(pc);
     if (screenTx) {
@@ -266,6 +278,14 @@ export class CitizenCall extends EventTarget {
       if (pc._screenMid && e.transceiver?.mid === pc._screenMid) {
         this.remoteScreenStream = new MediaStream([e.track]);
         this._emit("remotescreen", this.remoteScreenStream);
+        return;
+      }
+      if (pc._partyMids?.includes(e.transceiver?.mid)) {
+        if (!this.partyStream) this.partyStream = new MediaStream();
+        for (const t of this.partyStream.getTracks()) if (t.kind === e.track.kind) this.partyStream.removeTrack(t);
+        this.partyStream.addTrack(e.track);
+        this._emit("partystream", this.partyStream);
+        this._cb.onPartyStream?.(this.partyStream, e.track);
         return;
       }
       if (!this.remoteStream) this.remoteStream = new MediaStream();
