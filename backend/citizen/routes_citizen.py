@@ -37,7 +37,10 @@ INVALID = "invalid_link_or_pin"
 class SessionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     join_token: str = Field(min_length=1, max_length=200)
-    pin: str = Field(min_length=1, max_length=32)
+    # Exactly six ASCII digits: checked before any lookup, so a PIN typed with Arabic-Indic digits
+    # (the page converts them; an old page might not) is refused plainly and never costs a try.
+    # The format says nothing about whether the link exists.
+    pin: str = Field(pattern=r"^[0-9]{6}$", description="The 6-digit PIN sent by SMS (0-9)")
     language: Language | None = None
 
 

@@ -55,6 +55,20 @@ def test_five_wrong_pins_void_it_and_the_right_one_then_fails(citizen_backend: C
     assert r.status_code == 200, r.text
 
 
+def test_a_pin_in_other_digits_is_refused_plainly_and_costs_no_try(citizen_backend: CitizenBackend) -> None:
+    c = citizen_backend.prepare()
+    arabic = c.pin.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    for _ in range(6):  # more than the 5 tries a PIN allows
+        r = citizen_backend.session(c, arabic)
+        assert r.status_code == 422 and r.json()["code"] == "validation_error", r.text
+    with sqlite3.connect(citizen_backend.db_path) as con:
+        (attempts,) = con.execute(
+            "SELECT attempts FROM citizen_pin WHERE appointment_id = ?", (c.appointment_id,)
+        ).fetchone()
+    assert attempts == 0
+    assert citizen_backend.session(c).status_code == 200  # the same PIN in 0-9 still works
+
+
 def test_a_new_pin_voids_the_old_one_and_a_new_link_the_old_link(citizen_backend: CitizenBackend) -> None:
     c = citizen_backend.prepare()
     assert citizen_backend.issue_pin(c.appointment_id).status_code == 202
@@ -177,6 +191,12 @@ def test_malformed_session_requests_are_4xx(citizen_backend: CitizenBackend) -> 
         {"join_token": "a" * 500, "pin": "1"},
         {"join_token": "a", "pin": "1", "x": 1},
         {"join_token": "a", "pin": "123456", "language": "fr"},
+        {"join_token": "a", "pin": "12345"},
+        {"join_token": "a", "pin": "1234567"},
+        {"join_token": "a", "pin": "١٢٣٤٥٦"},  # Arabic-Indic digits
+        {"join_token": "a", "pin": "۱۲۳۴۵۶"},  # Eastern Arabic-Indic (Urdu) digits
+        {"join_token": "a", "pin": "１２３４５６"},  # full-width digits
+        {"join_token": "a", "pin": "12 456"},
     ):
         r = httpx.post(f"{api}/citizen/session", json=body)
         assert r.status_code == 422 and r.json()["code"] == "validation_error", (body, r.text)
