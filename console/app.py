@@ -244,6 +244,11 @@ class Console(QObject):
         )
         panel.download_requested.connect(lambda doc_id, path: spawn(calls.download(doc_id, Path(path))))
         panel.devices_changed.connect(lambda mic, speaker, cam: spawn(calls.set_devices(mic, speaker, cam)))
+        # The devices chosen in Settings: used from the next call on, and switched live in a call.
+        calls.remember_devices(ctx.settings.microphone, ctx.settings.speaker, ctx.settings.camera)
+        self.preferences.devices_changed.connect(
+            lambda mic, speaker, cam: spawn(calls.use_stored_devices(mic, speaker, cam))
+        )
         panel.complete_requested.connect(self._on_call_completed)
         self._connect_screen_share()
 
