@@ -627,6 +627,24 @@ def install_excepthook(console_ref: list[Console]) -> None:
     sys.excepthook = hook
 
 
+def install_loop_exception_handler(loop: asyncio.AbstractEventLoop) -> None:
+    """Errors of background tasks nobody awaited go where the excepthook sends errors (log + shown),
+    except aiortc's known orphan-connect error on a deliberate close (console/call/quirks.py)."""
+    from console.call.quirks import is_close_race
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if is_close_race(context):
+            log.call.debug("aiortc connect task ended by a close: %s", context.get("exception"))
+            return
+        exc = context.get("exception")
+        if isinstance(exc, BaseException):
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+
+
 def build_qapplication(argv: list[str]) -> QApplication:
     app = QApplication.instance() or QApplication(["videoatencio-console", *argv])
     assert isinstance(app, QApplication)
@@ -657,6 +675,7 @@ async def _main(
     app: QApplication, options: Options, console_ref: list[Console], demo: Future[Any] | None
 ) -> int:
     loop = asyncio.get_running_loop()
+    install_loop_exception_handler(loop)
     quit_event = asyncio.Event()
     server: Any = None
     server_url = options.server_url

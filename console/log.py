@@ -1,4 +1,4 @@
-"""Named loggers per area (init, sync, ui), so logs say which part of the console spoke."""
+"""Named loggers per area (init, sync, ui, call), so logs say which part of the console spoke."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 init = logging.getLogger("console.init")
 sync = logging.getLogger("console.sync")
 ui = logging.getLogger("console.ui")
+call = logging.getLogger("console.call")
 
 
 def setup(level: int = logging.INFO) -> None:
