@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import backend.checklists.models  # noqa: F401  (registers the checklist table)
-import backend.citizen.models  # noqa: F401  (registers the citizen tables for autogenerate)
-import backend.pool.models  # noqa: F401  (presence, kiosks, walk-ins, call records)
+import backend.checklists.models
+import backend.citizen.models
+import backend.pool.models
 import backend.tramitacio.models  # noqa: F401  (tràmit wizard: drafts, signatures, registry numbers)
 from backend.models import Base
 
