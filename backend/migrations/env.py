@@ -5,10 +5,12 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+# Imported for their side effect: each feature registers its tables on Base.metadata, so
+# autogenerate sees them all (checklists, citizen side, pool, tràmit wizard).
 import backend.checklists.models
 import backend.citizen.models
 import backend.pool.models
-import backend.tramitacio.models  # noqa: F401  (tràmit wizard: drafts, signatures, registry numbers)
+import backend.tramitacio.models  # noqa: F401
 from backend.models import Base
 
 config = context.config
