@@ -148,7 +148,9 @@ class AgendaTableModel(QAbstractTableModel):
         if column == Column.TIME:
             return formatting.time(a.start)
         if column == Column.CITIZEN:
-            return a.citizen_name
+            # The office's pool appointments are listed beside the informador's own (they may take
+            # them); without a mark they read as double bookings.
+            return _("{citizen} (shared pool)").format(citizen=a.citizen_name) if a.pool else a.citizen_name
         if column == Column.TRAMIT:
             return self.tramit_name(a.tramit_code)
         if column == Column.LEVEL:

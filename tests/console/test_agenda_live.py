@@ -37,10 +37,13 @@ def test_agenda_shows_the_seeded_day(backend_server, consoles):
     ]
     for row, item in enumerate(server):
         assert model.index(row, Column.TIME).data() == datetime.fromisoformat(item["start"]).strftime("%H:%M")
-        assert model.index(row, Column.CITIZEN).data() == item["citizen_name"]
+        # Pool appointments (nobody's yet) are marked, so they do not read as double bookings.
+        suffix = " (shared pool)" if item["pool"] else ""
+        assert model.index(row, Column.CITIZEN).data() == item["citizen_name"] + suffix
         # A waiting citizen's status also says how long they have waited ("⏳ Waiting · 3 min").
         assert status_name(item["status"]) in model.index(row, Column.STATUS).data()
         assert model.index(row, Column.LANGUAGE).data() == item["language"].upper()
+    assert any(item["pool"] for item in server) and any(not item["pool"] for item in server)
     # Procedure names come from the catalogue, in the UI language (Catalan by default).
     assert model.index(0, Column.TRAMIT).data() != server[0]["tramit_code"]
     assert view.day == backend_server.day
