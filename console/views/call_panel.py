@@ -253,6 +253,7 @@ class CallPanel(QWidget):
         self._show_elapsed()
 
     def set_state(self, state: CallState) -> None:
+        was_live = not self.state.is_final and self.state is not CallState.IDLE
         self.state = state
         live = not state.is_final and state is not CallState.IDLE
         self.state_label.setText(_(STATE_TEXT[state]))
@@ -269,6 +270,16 @@ class CallPanel(QWidget):
             self.remote_video.clear(_("The call has ended."))
             self.self_view.clear("")
             self.end_box.setVisible(self.appointment is not None)
+        # Keyboard users: the focus follows the call. Admitting hides the agenda's Admit button and hanging
+        # up disables Hang up, and Qt would drop the focus on whatever widget comes next in the chain.
+        if live and not was_live:
+            QTimer.singleShot(0, lambda: self._focus_if_shown(self.mute))
+        elif state.is_final and was_live:
+            QTimer.singleShot(0, lambda: self._focus_if_shown(self.outcome))
+
+    def _focus_if_shown(self, widget: QWidget) -> None:
+        if self.isVisible() and widget.isVisible() and widget.isEnabled():
+            widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def add_chat(self, incoming: bool, text: str, when: datetime | None = None) -> None:
         self.chat.add_line(_("Citizen") if incoming else _("You"), text, when)
