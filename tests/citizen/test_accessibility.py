@@ -10,19 +10,18 @@ checked by name, and Arabic/Urdu must be laid out right to left. Screenshots: bu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.citizen.conftest import CitizenBackend
+from tests.helpers.browser import wait_js
 
 pytestmark = pytest.mark.browser
 axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
 
-FLAGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--no-sandbox"]
 VIEWPORTS = {
     "phone": {"width": 390, "height": 844},
     "desktop": {"width": 1280, "height": 900},
@@ -30,25 +29,6 @@ VIEWPORTS = {
 }
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 AXE = axe_module.Axe()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def wait_js(page: Page, expression: str, timeout_s: float = 10) -> None:
-    """Polls with evaluate: wait_for_function evaluates strings in the page, which the CSP forbids."""
-    for _ in range(int(timeout_s * 20)):
-        if page.evaluate(expression):
-            return
-        page.wait_for_timeout(50)
-    raise AssertionError(f"not true within {timeout_s} s: {expression}")
 
 
 def check_state(page: Page, lang: str, viewport: str, state: str) -> None:

@@ -3,42 +3,15 @@ link → device check → PIN (read from the outbox, as the demo does) → waiti
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright
 
 from tests.citizen.conftest import CitizenBackend
+from tests.helpers.browser import wait_js
 
 pytestmark = pytest.mark.browser
-FLAGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--no-sandbox"]
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    # Local fixtures until tests/helpers/browser.py (call work) provides shared ones.
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    b = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS, headless=True)
-    try:
-        yield b
-    finally:
-        b.close()
-
-
-def wait_js(page: Page, expression: str, timeout_s: float = 10) -> None:
-    """Polls with evaluate: wait_for_function evaluates strings in the page, which the CSP forbids."""
-    for _ in range(int(timeout_s * 20)):
-        if page.evaluate(expression):
-            return
-        page.wait_for_timeout(50)
-    raise AssertionError(f"not true within {timeout_s} s: {expression}")
 
 
 def shot(page: Page, name: str) -> None:
@@ -132,10 +105,10 @@ def test_link_pin_waiting_room_and_admission(
         context.close()
 
 
-def test_denied_camera_shows_help(citizen_backend: CitizenBackend, playwright: Playwright) -> None:
+def test_denied_camera_shows_help(citizen_backend: CitizenBackend, playwright_sync: Playwright) -> None:
     if True:
         # No fake-UI flag and no permission granted: getUserMedia fails (BASELINES step 4).
-        b = playwright.chromium.launch(
+        b = playwright_sync.chromium.launch(
             executable_path="/usr/bin/chromium", args=["--no-sandbox"], headless=True
         )
         try:

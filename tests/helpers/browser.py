@@ -191,3 +191,32 @@ async def open_citizen_page(
     await page.evaluate("window.__ready")
     bridge.start()
     return page, bridge
+
+
+# --- Playwright's sync API (tests that drive a page step by step without the qasync loop) ----------
+@pytest.fixture(scope="module")
+def playwright_sync() -> Iterator[Any]:
+    """One sync Playwright per module; a test that needs other flags launches its own browser on it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright_sync: Any) -> Iterator[Any]:
+    """Debian's Chromium for sync-API tests, one per module, with the same flags as the async one."""
+    launched = playwright_sync.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    try:
+        yield launched
+    finally:
+        launched.close()
+
+
+def wait_js(page: Any, expression: str, timeout_s: float = 10) -> None:
+    """Polls with evaluate: wait_for_function evaluates strings in the page, which the page's CSP forbids."""
+    for _ in range(int(timeout_s * 20)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"not true within {timeout_s} s: {expression}")

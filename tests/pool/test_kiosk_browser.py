@@ -3,37 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from backend.pool.seed import demo_kiosk_token
 from tests.backend.support import client
+from tests.helpers.browser import wait_js
 
 pytestmark = pytest.mark.browser
-FLAGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--no-sandbox"]
 TABLET = {"width": 1024, "height": 768}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def wait_js(page: Page, expression: str, timeout_s: float = 10) -> None:
-    """Polls with evaluate (the page's CSP forbids wait_for_function's string evaluation)."""
-    for _ in range(int(timeout_s * 20)):
-        if page.evaluate(expression):
-            return
-        page.wait_for_timeout(50)
-    raise AssertionError(f"not true within {timeout_s} s: {expression}")
 
 
 def _open(browser: Browser, server) -> tuple[Page, list[str]]:

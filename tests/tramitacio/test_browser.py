@@ -5,12 +5,11 @@ post-call summary. Screenshots (phone viewport) go to /tmp/tramitacio-*.png."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.citizen.conftest import CitizenBackend
 from tests.citizen.test_page import wait_js
@@ -26,18 +25,7 @@ from tests.tramitacio.conftest import (
 )
 
 pytestmark = pytest.mark.browser
-FLAGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--no-sandbox"]
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def shot(page: Page, name: str) -> None:
