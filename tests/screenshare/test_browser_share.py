@@ -19,6 +19,7 @@ from console.screenshare.capture import Region, ShareSource
 from console.screenshare.controller import ScreenShareController
 from console.screenshare.track import CaptureSettings
 from tests.call.helpers import make_session, wait_until
+from tests.helpers.browser import launch_chromium
 from tests.screenshare.conftest import open_share_page
 from tests.screenshare.xscreen import COLOURS, grid_points, pattern, xvfb
 
@@ -103,7 +104,7 @@ def test_citizen_shares_and_console_guides(arun, browser_context, ss_server, clo
 
 @pytest.mark.xvfb
 def test_console_shares_a_real_x_screen_to_chromium(  # noqa: PLR0917 - pytest fixtures
-    arun, browser_context, ss_server, closing, monkeypatch, loopback_ice
+    arun, tmp_path, ss_server, closing, monkeypatch, loopback_ice
 ):
     console_end, citizen_end = memory_pair()
     session = closing(make_session(console_end))
@@ -113,7 +114,18 @@ def test_console_shares_a_real_x_screen_to_chromium(  # noqa: PLR0917 - pytest f
         monkeypatch.setenv("DISPLAY", display)  # mss connects to $DISPLAY; Qt here stays offscreen
 
         async def scenario():
-            page, bridge = await open_share_page(browser_context, ss_server, citizen_end)
+            # Its own Chromium, not the session's: after other tests had used the session browser, its
+            # connection was gone by this test's teardown (seen only in whole-suite runs; cause not
+            # found). A browser of its own keeps the test independent of test order.
+            async with launch_chromium(tmp_path / "chromium") as browser:
+                context = await browser.new_context()
+                try:
+                    return await share_and_check(context)
+                finally:
+                    await context.close()
+
+        async def share_and_check(context):
+            page, bridge = await open_share_page(context, ss_server, citizen_end)
             closing(bridge)
             await session.prepare()
             await session.start()
