@@ -17,10 +17,9 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.citizen.conftest import CitizenBackend
-from tests.helpers.browser import wait_js
+from tests.helpers.browser import serious_axe_violations, wait_js
 
 pytestmark = pytest.mark.browser
-axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 VIEWPORTS = {
     "phone": {"width": 390, "height": 844},
@@ -28,19 +27,13 @@ VIEWPORTS = {
     "zoom200": {"width": 640, "height": 450},  # a 1280×900 window at 200% zoom
 }
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-AXE = axe_module.Axe()
 
 
 def check_state(page: Page, lang: str, viewport: str, state: str) -> None:
     """axe, zoom/reflow, landmarks and direction for the page as it is now; then a screenshot."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"citizen-{lang}-{viewport}-{state}.png"), full_page=True)
-    results = AXE.run(page)
-    serious = [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    serious = serious_axe_violations(page)
     assert serious == [], f"{lang}/{viewport}/{state}: {serious}"
     # Reflow (WCAG 1.4.10): no sideways scrolling, every visible control inside the viewport.
     overflow = page.evaluate(
@@ -164,18 +157,15 @@ def test_kiosk_first_screen_passes_axe(citizen_backend: CitizenBackend, browser:
         wait_js(page, "document.body.dataset.ready === '1'")
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "kiosk-ca-tablet-1-language.png"))
-        results = AXE.run(page)
-        serious = [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-        assert serious == []
+        assert serious_axe_violations(page) == []
     finally:
         context.close()
 
 
 def _kiosk_axe(page: Page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"kiosk-{name}.png"))
-    results = AXE.run(page)
-    serious = [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], name
+    serious = serious_axe_violations(page)
+    assert serious == [], f"{name}: {serious}"
 
 
 def test_kiosk_screens_in_arabic_are_rtl_and_pass_axe(

@@ -220,3 +220,16 @@ def wait_js(page: Any, expression: str, timeout_s: float = 10) -> None:
             return
         page.wait_for_timeout(50)
     raise AssertionError(f"not true within {timeout_s} s: {expression}")
+
+
+def serious_axe_violations(page: Any) -> list[str]:
+    """axe-core on the page as it is now (the copy bundled by axe-playwright-python: nothing is
+    downloaded at test time); only serious and critical violations, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.citizen.conftest import CitizenBackend
-from tests.citizen.test_page import wait_js
+from tests.helpers.browser import serious_axe_violations, wait_js
 from tests.tramitacio.conftest import (
     VALID_FORM,
     attended_appointment,
@@ -29,7 +29,10 @@ PHONE = {"width": 390, "height": 844}
 
 
 def shot(page: Page, name: str) -> None:
+    """A screenshot of this state of the tràmit panel, and axe-core on it (WCAG, as every page state)."""
     page.screenshot(path=f"/tmp/tramitacio-{name}.png", full_page=True)
+    serious = serious_axe_violations(page)
+    assert serious == [], f"{name}: {serious}"
 
 
 def join(cb: CitizenBackend, page: Page, c) -> None:  # type: ignore[no-untyped-def]
