@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+
+from sqlalchemy import select
 
 from backend.app import create_app
 from backend.config import Settings
 from backend.db import Database
 from backend.migrate import upgrade_head
-from backend.seed import seed_demo
+from backend.models import Appointment, Staff, utcnow
+from backend.seed import seed_demo, today_madrid
 from backend.server import Server, make_server
 
 _START_TIMEOUT_S = 20.0
@@ -33,6 +37,36 @@ class EmbeddedServer:
             self._thread.join(timeout=5)
 
 
+def _add_try_a_call(db: Database, username: str = "marta", in_minutes: int = 10) -> None:
+    """The demo runs at any hour, but a citizen's PIN only works around the appointment's time
+    (30 min before to 60 after): one appointment of the demo informadora starts a few minutes from
+    now, so a whole call can be tried (Send link, Send PIN, Demo → Citizen link and PIN…)."""
+    with db.write() as s:
+        staff = s.scalar(select(Staff).where(Staff.username == username))
+        if staff is None or staff.office_id is None:
+            return
+        start = (utcnow() + timedelta(minutes=in_minutes)).replace(second=0, microsecond=0)
+        s.add(
+            Appointment(
+                id=str(uuid.uuid4()),
+                office_id=staff.office_id,
+                staff_id=staff.id,
+                pool=False,
+                tramit_code="peticio-generica",
+                level="assistida",
+                start=start,
+                duration_min=20,
+                citizen_name="Ciutadana de prova (demo)",
+                citizen_phone="+34 600 000 000",
+                citizen_email="demo@example.org",
+                language="ca",
+                status="confirmed",
+                version=1,
+                notes="",
+            )
+        )
+
+
 def start_embedded(data_dir: Path, day: date | None = None) -> EmbeddedServer:
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -47,6 +81,8 @@ def start_embedded(data_dir: Path, day: date | None = None) -> EmbeddedServer:
     db = Database(settings.database_url)
     upgrade_head(db.engine)
     seed_demo(db, day)
+    if day is None or day == today_madrid():
+        _add_try_a_call(db)
     app = create_app(settings, db=db)
 
     ready = threading.Event()
