@@ -27,7 +27,8 @@ def test_demo_has_an_appointment_soon_and_its_pin_works(tmp_path):
         assert link.status_code == 200, link.text
         assert httpx.post(f"{api}/appointments/{appt}/pin", headers=headers).status_code == 202
         with sqlite3.connect(tmp_path / "demo" / "videoatencio.db") as db:
-            bodies = [b for (b,) in db.execute("SELECT body FROM outbox_message WHERE appointment_id = ?", (appt,))]
+            query = "SELECT body FROM outbox_message WHERE appointment_id = ?"
+            bodies = [b for (b,) in db.execute(query, (appt,))]
         pin = next(m.group(1) for b in bodies if (m := re.search(r"\b(\d{6})\b", b)))
         join_token = link.json()["url"].rsplit("/", 1)[1]
         session = httpx.post(f"{api}/citizen/session", json={"join_token": join_token, "pin": pin})
