@@ -200,16 +200,9 @@ async function startCall() {
   $("self-video").srcObject = state.localStream;
   show("call");
   announce("Your informador has admitted you. The call is starting.");
-  let iceServers = [];
-  try {
-    iceServers = await api.iceServers();
-  } catch {
-    /* host candidates only */
-  }
   state.call = await createCall({
     api,
     localStream: state.localStream,
-    iceServers,
     onRemoteStream: (stream) => {
       $("remote-video").srcObject = stream;
       $("remote-waiting").hidden = true;

@@ -5,7 +5,13 @@
 // chat and state back. If call.js (its CitizenCall class) is missing or fails to load, the page keeps
 // working without media: the waiting room, documents and hang-up still work.
 
-export async function createCall({ api, localStream, iceServers, onRemoteStream, onPartyStream, onChat, onState }) {
+export async function createCall({ api, localStream, onRemoteStream, onPartyStream, onChat, onState }) {
+  let iceServers = [];
+  try {
+    iceServers = await api.iceServers();
+  } catch {
+    /* no STUN/TURN answer: host candidates only, which is enough on the same network */
+  }
   let CitizenCall = null;
   try {
     ({ CitizenCall } = await import("./call.js"));

@@ -172,16 +172,9 @@ async function startCall() {
   } catch {
     state.stream = null; // the informador can still talk by chat on their side; the kiosk keeps going
   }
-  let iceServers = [];
-  try {
-    iceServers = await api.iceServers();
-  } catch {
-    /* host candidates only */
-  }
   state.call = await createCall({
     api,
     localStream: state.stream,
-    iceServers,
     onRemoteStream: (stream) => {
       $("kiosk-remote").srcObject = stream;
       $("kiosk-remote-waiting").hidden = true;
