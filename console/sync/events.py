@@ -146,6 +146,11 @@ class EventStream:
                 ) as exc:
                     if not self._stop.is_set():
                         log.sync.info("event stream lost: %s", exc)
+                except AttributeError:
+                    # http.client raises this when the response is closed under a read; that
+                    # only happens through stop(), so anything else is a real bug to surface.
+                    if not self._stop.is_set():
+                        raise
                 if connected:
                     connected = self.connected = False
                     self._post(self._on_connected, False)
@@ -189,8 +194,18 @@ class EventStream:
 
 
 def _abort(response: requests.Response) -> None:
-    """End a blocking read in another thread: shut the socket down, then close the response."""
-    with contextlib.suppress(AttributeError, ValueError, RuntimeError, OSError):  # already closed
+    """End a blocking read in another thread by shutting the socket down for reading.
+
+    The read then sees end-of-stream and the reader thread closes the response itself. Closing it
+    from here instead would race the read: http.client drops its file object under the reader,
+    which then dies with AttributeError rather than a clean end (seen on CI).
+    """
+    try:
         response.raw.shutdown()
-    with contextlib.suppress(OSError):
-        response.close()
+    except RuntimeError:
+        return  # the connection is already back in the pool: no read is blocked on it
+    except (AttributeError, ValueError, OSError):
+        # No socket to shut down (already closed, or a raw stream without one): closing is the
+        # only way left to end the read, and the reader treats whatever it raises while stopping as the end.
+        with contextlib.suppress(OSError):
+            response.close()
