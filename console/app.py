@@ -259,6 +259,10 @@ class Console(QObject):
         view.monitor_provider = share.monitors
         view.share_requested.connect(lambda source: spawn(calls.start_screen_share(source)))
         view.stop_requested.connect(lambda: spawn(calls.stop_screen_share()))
+        view.windows_wanted.connect(lambda: spawn(share.list_windows()))
+        share.windows_listed.connect(view.set_windows)
+        share.share_moved.connect(view.move_share)
+        share.window_hidden.connect(view.set_window_hidden)
         view.pointer_moved.connect(calls.send_pointer)
         view.mark_drawn.connect(lambda draft: view.add_mark(calls.send_mark(draft)))
         view.marks_cleared.connect(calls.clear_marks)

@@ -54,11 +54,13 @@ class Region:
 
 @dataclass(frozen=True, slots=True)
 class ShareSource:
-    """What the informador chose: a monitor, a dragged region or a window's rectangle."""
+    """What the informador chose: a monitor, a dragged region, or a window (``window`` is the OS's
+    handle of a listed window, followed while shared; None for a rectangle dragged over one)."""
 
     kind: str  # "monitor" | "region" | "window"
     region: Region
     label: str = ""
+    window: int | None = None
 
 
 def list_monitors() -> list[Region]:
@@ -107,6 +109,7 @@ class ScreenGrabber:
         )
         self._local = threading.local()
         self._handles: list[Any] = []
+        self._cleanups: list[Callable[[], None]] = []
         self._custom = grab
 
     @property
@@ -127,14 +130,20 @@ class ScreenGrabber:
         shot = sct.grab(region.as_mss())
         return bytes(shot.raw), shot.width, shot.height
 
+    def add_cleanup(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` in the capture thread when the grabber closes (what that thread opened, it closes)."""
+        self._cleanups.append(fn)
+
     def close(self) -> None:
-        """Join the thread and close its mss handle there (idempotent)."""
+        """Join the thread and close its mss handle (and whatever else it opened) there (idempotent)."""
         executor, self._executor = self._executor, None
         if executor is None:
             return
-        handles = self._handles
+        handles, cleanups = self._handles, self._cleanups
 
         def _close_handles() -> None:
+            for fn in cleanups:
+                fn()
             for sct in handles:
                 sct.close()
 

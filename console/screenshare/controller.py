@@ -17,6 +17,7 @@ Nothing is recorded: frames go to the encoder and the preview only.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 import uuid
@@ -27,7 +28,10 @@ from PyQt6.QtCore import QObject, QPoint, QTimer, pyqtSignal
 from PyQt6.QtGui import QCursor, QImage
 
 from console.call.messages import ClearMarksMessage, MarkMessage, PointerMessage, ShareMessage
-from console.screenshare.capture import GrabFunction, ScreenGrabber, ShareSource
+from console.i18n import _
+from console.screenshare.capture import GrabFunction, Region, ScreenGrabber, ShareSource, list_monitors
+from console.screenshare.window_list import WindowFinder, WindowFollower, open_finder
+from console.services.tasks import spawn
 
 if TYPE_CHECKING:
     from console.call.session import CallSession
@@ -90,6 +94,8 @@ class ScreenShareController(QObject):
     remote_share_changed(bool, int, int): the citizen started (with size) / stopped sharing.
     guidance(object): a pointer/mark/clear-marks message from the citizen's side.
     own_pointer(float, float, bool): the informador's mouse over its own share (for the preview).
+    source_moved(object): the shared window moved or was resized (the ShareSource, updated).
+    window_hidden(bool): the shared window was minimised (the citizen keeps its last picture) / is back.
     error(str)
     """
 
@@ -98,6 +104,8 @@ class ScreenShareController(QObject):
     remote_share_changed = pyqtSignal(bool, int, int)
     guidance = pyqtSignal(object)
     own_pointer = pyqtSignal(float, float, bool)
+    source_moved = pyqtSignal(object)
+    window_hidden = pyqtSignal(bool)
     error = pyqtSignal(str)
 
     def __init__(
@@ -111,6 +119,7 @@ class ScreenShareController(QObject):
         preview_interval: float = 0.2,
         cursor: Callable[[], QPoint] = QCursor.pos,
         device_pixel_ratio: float = 1.0,
+        window_finder: Callable[[], WindowFinder | None] = open_finder,
     ) -> None:
         super().__init__(parent)
         self.session = session
@@ -124,6 +133,7 @@ class ScreenShareController(QObject):
         self._preview_interval = preview_interval
         self._cursor = cursor
         self._dpr = device_pixel_ratio
+        self._window_finder = window_finder
         self._last_own_pointer: tuple[float, float, bool] | None = None
         self.pointer = PointerThrottle(self.session.send_guidance, max_pointer_rate)
         # The informador's own pointer is polled (Qt sees no mouse events outside its windows).
@@ -142,8 +152,15 @@ class ScreenShareController(QObject):
 
         await self.stop_share(announce=False)
         self._grabber = ScreenGrabber(self._grab)
-        track = ScreenShareTrack(source.region, self._grabber, self._settings)
+        follow = None
+        if source.window is not None:
+            follow = WindowFollower(source.window, self._window_finder, desktop=_desktop)
+            self._grabber.add_cleanup(follow.close)
+        track = ScreenShareTrack(source.region, self._grabber, self._settings, follow=follow)
         track.on_grab = self._on_grab
+        track.on_region = self._on_window_moved
+        track.on_hidden = self.window_hidden.emit
+        track.on_gone = self._on_window_gone
         self.track, self.source = track, source
         w, h = track.out_size
         self.session.share_screen(track, w, h)
@@ -195,6 +212,15 @@ class ScreenShareController(QObject):
 
     # --- internals ------------------------------------------------------------------------------------
 
+    def _on_window_moved(self, region: Region) -> None:
+        if self.source is not None:
+            self.source = dataclasses.replace(self.source, region=region)
+            self.source_moved.emit(self.source)
+
+    def _on_window_gone(self) -> None:
+        spawn(self.stop_share())
+        self.error.emit(_("The shared window was closed, so sharing stopped."))
+
     def _on_guidance(self, msg: object) -> None:
         if isinstance(msg, ShareMessage):
             self.remote_share_changed.emit(msg.started, msg.width, msg.height)
@@ -236,6 +262,11 @@ class ScreenShareController(QObject):
         self._last_own_pointer = state
         self.own_pointer.emit(x, y, inside)
         self.send_pointer("informador", x, y, inside)
+
+
+def _desktop() -> Region:
+    """The whole desktop (mss's monitor 0), which a followed window is clamped to."""
+    return list_monitors()[0]
 
 
 def _clip(v: float) -> float:

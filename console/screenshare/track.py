@@ -30,6 +30,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from console.call.media import VIDEO_CLOCK, VIDEO_TIME_BASE
 from console.screenshare.capture import Region, ScreenGrabber, bgra_to_frame, fit_size, to_yuv
+from console.screenshare.window_list import WindowFollower, WindowGone, blank_out
 
 log = logging.getLogger("videoatencio.screenshare")
 
@@ -55,6 +56,17 @@ class CaptureStats:
     fps_cap: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class _Tick:
+    """One capture-thread tick: the frame to send (None: nothing new), the raw grab if it changed, how
+    long it took, and the rectangle grabbed (None: the followed window could not be seen)."""
+
+    frame: Any
+    raw: bytes | None
+    work_ms: float
+    region: Region | None
+
+
 class ScreenShareTrack(MediaStreamTrack):
     """Video track of one region of the screen. Stop it to end the share (joins nothing; the grabber's
     owner closes the grabber)."""
@@ -67,9 +79,13 @@ class ScreenShareTrack(MediaStreamTrack):
         grabber: ScreenGrabber,
         settings: CaptureSettings | None = None,
         clock: Callable[[], float] = time.monotonic,
+        follow: WindowFollower | None = None,
     ) -> None:
         super().__init__()
         self.region = region
+        # A shared window: where it is now, asked in the capture thread each tick (cached there).
+        self._follow = follow
+        self.hidden = False  # the followed window is minimised or off the screen
         self.settings = settings or CaptureSettings()
         self._grabber = grabber
         self._clock = clock
@@ -86,14 +102,11 @@ class ScreenShareTrack(MediaStreamTrack):
         self.stats = CaptureStats(fps_cap=self.fps_cap)
         # Called on the loop thread with (raw BGRA, width, height) of each changed grab: the preview.
         self.on_grab: Callable[[bytes, int, int], None] | None = None
-
-    def set_region(self, region: Region) -> None:
-        """Follow a moved window/region; the output size changes only if the region's size does."""
-        self.region = region
-        self.out_size = fit_size(
-            region.width, region.height, self.settings.max_width, self.settings.max_height
-        )
-        self._previous = None
+        # Called on the loop thread when a followed window moves or resizes, is hidden or shown again,
+        # or is closed (the track has then stopped).
+        self.on_region: Callable[[Region], None] | None = None
+        self.on_hidden: Callable[[bool], None] | None = None
+        self.on_gone: Callable[[], None] | None = None
 
     def current_period(self, now: float) -> float:
         """Seconds until the next tick: the fps cap, or the idle rate on a still screen."""
@@ -102,21 +115,28 @@ class ScreenShareTrack(MediaStreamTrack):
             fps = min(fps, self.settings.idle_fps)
         return 1.0 / fps
 
-    def _work(
-        self, region: Region, out_size: tuple[int, int], force: bool
-    ) -> tuple[Any, bytes | None, float]:
-        """In the capture thread: grab, compare, convert. Returns (frame or None, raw if changed, ms)."""
+    def _work(self, region: Region, force: bool) -> _Tick:
+        """In the capture thread: locate (a window), grab, blank what covers it, compare, convert."""
         t0 = time.perf_counter()
+        covered: tuple[Region, ...] = ()
+        if self._follow is not None:
+            located, covered = self._follow.place()  # raises WindowGone
+            if located is None:  # minimised or off the screen: the citizen keeps the last picture
+                frame = self._last_frame if force else None
+                return _Tick(frame, None, (time.perf_counter() - t0) * 1000, None)
+            region = located
         raw, w, h = self._grabber.grab(region)
+        raw = blank_out(raw, w, h, covered)
         changed = raw != self._previous
         frame = None
         if changed or force or self._last_frame is None:
             if changed:
                 self._previous = raw
+                out_size = fit_size(w, h, self.settings.max_width, self.settings.max_height)
                 frame = to_yuv(bgra_to_frame(raw, w, h), *out_size)
             else:
                 frame = self._last_frame
-        return frame, raw if changed else None, (time.perf_counter() - t0) * 1000
+        return _Tick(frame, raw if changed else None, (time.perf_counter() - t0) * 1000, region)
 
     async def recv(self) -> Any:
         loop = asyncio.get_running_loop()
@@ -133,16 +153,22 @@ class ScreenShareTrack(MediaStreamTrack):
                 raise MediaStreamError
             force = self._clock() - self._last_sent >= self.settings.refresh_interval
             try:
-                frame, changed_raw, work_ms = await loop.run_in_executor(
-                    self._grabber.executor, self._work, self.region, self.out_size, force
-                )
+                tick = await loop.run_in_executor(self._grabber.executor, self._work, self.region, force)
+            except WindowGone:
+                log.info("the shared window was closed")
+                self.stop()
+                if self.on_gone is not None:
+                    self.on_gone()
+                raise MediaStreamError from None
             except RuntimeError:  # grabber closed under us: the share is over
                 self.stop()
                 raise MediaStreamError from None
             now = self._clock()
-            self._adapt(work_ms)
+            self._adapt(tick.work_ms)
             self._next_tick = max(self._next_tick + self.current_period(now), now)
             self.stats.ticks += 1
+            self._follow_window(tick.region)
+            frame, changed_raw = tick.frame, tick.raw
             if changed_raw is not None:
                 self._last_change = now
                 if self.on_grab is not None:
@@ -154,6 +180,23 @@ class ScreenShareTrack(MediaStreamTrack):
             self._last_sent = now
             self.stats.sent += 1
             return frame
+
+    def _follow_window(self, region: Region | None) -> None:
+        """A followed window's news, on the loop thread: hidden/shown, moved/resized."""
+        if self._follow is None:
+            return
+        hidden = region is None
+        if hidden != self.hidden:
+            self.hidden = hidden
+            if self.on_hidden is not None:
+                self.on_hidden(hidden)
+        if region is not None and region != self.region:
+            self.region = region
+            self.out_size = fit_size(
+                region.width, region.height, self.settings.max_width, self.settings.max_height
+            )
+            if self.on_region is not None:
+                self.on_region(region)
 
     def _adapt(self, work_ms: float) -> None:
         """Lower the cap if ticks eat more than ``max_duty`` of the thread; creep back up when cheap."""

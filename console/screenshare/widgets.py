@@ -571,7 +571,14 @@ class SharingIndicator(QWidget):
             " padding: 4px 10px; }"
         )
         self.adjustSize()
-        # Top centre of the shared area, just above it when there is room (then it is not captured).
+        self.place(region, screen, strips=False)
+
+    def place(self, region: QRect, screen: QRect, strips: bool = True) -> None:
+        """Frame ``region`` (again: a shared window moved); the bar goes to its top centre, just above
+        it when there is room (then it is not captured)."""
+        if strips:
+            for strip, rect in zip(self.strips, border_strips(region, screen), strict=True):
+                strip.setGeometry(rect)
         x = region.center().x() - self.width() // 2
         y = region.top() - self.height() - 6
         if y < screen.top():

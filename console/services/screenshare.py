@@ -9,6 +9,7 @@ signals below come back. mss/av/aiortc load only when a share starts (``console.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Literal
 
@@ -20,6 +21,7 @@ from console.call.state import CallState
 from console.i18n import _
 from console.screenshare.capture import Region, ShareSource
 from console.screenshare.controller import ScreenShareController
+from console.screenshare.window_list import AppWindow, WindowListError, open_finder
 from console.services.tasks import spawn
 
 if TYPE_CHECKING:
@@ -37,6 +39,9 @@ class ScreenShareService(QObject):
     preview_frame(QImage): the informador's own shared screen, small
     own_pointer(float, float, bool): the informador's mouse over its own share
     remote_share_changed(bool, int, int): the citizen started (with size) / stopped sharing
+    share_moved(object): the shared window moved or was resized (its ShareSource, updated)
+    window_hidden(bool): the shared window was minimised (the citizen keeps its last picture) / is back
+    windows_listed(object): the open windows (list of AppWindow), or None where they cannot be listed
     remote_screen_frame(QImage): the citizen's shared screen
     guidance(object): pointer / mark / clear-marks from the citizen's page
     failed(str): a share could not start (user-facing)
@@ -47,6 +52,9 @@ class ScreenShareService(QObject):
     own_pointer = pyqtSignal(float, float, bool)
     remote_share_changed = pyqtSignal(bool, int, int)
     remote_screen_frame = pyqtSignal(QImage)
+    share_moved = pyqtSignal(object)
+    window_hidden = pyqtSignal(bool)
+    windows_listed = pyqtSignal(object)
     guidance = pyqtSignal(object)
     failed = pyqtSignal(str)
 
@@ -78,6 +86,8 @@ class ScreenShareService(QObject):
         ctl.own_pointer.connect(self.own_pointer)
         ctl.remote_share_changed.connect(self.remote_share_changed)
         ctl.guidance.connect(self.guidance)
+        ctl.source_moved.connect(self.share_moved)
+        ctl.window_hidden.connect(self.window_hidden)
         ctl.error.connect(self.failed)
         session.remote_screen_frame.connect(self.remote_screen_frame)
         session.state_changed.connect(self._on_state)
@@ -120,6 +130,11 @@ class ScreenShareService(QObject):
         except Exception as exc:  # noqa: BLE001 - no display (offscreen, Wayland without XWayland)
             log.warning("monitors not listed: %s", exc)
             return []
+
+    async def list_windows(self) -> None:
+        """List the open windows off the GUI thread (a few ms of X/Win32 calls) → ``windows_listed``."""
+        windows = await asyncio.get_running_loop().run_in_executor(None, _list_windows)
+        self.windows_listed.emit(windows)
 
     async def start(self, source: ShareSource) -> bool:
         ctl = self.controller
@@ -166,3 +181,16 @@ class ScreenShareService(QObject):
         self._screen_size = size
         if self.session is not None:
             self.session.set_remote_screen_size(size)
+
+
+def _list_windows() -> list[AppWindow] | None:
+    finder = open_finder()
+    if finder is None:
+        return None
+    try:
+        return finder.windows()
+    except WindowListError as exc:
+        log.warning("windows not listed: %s", exc)
+        return None
+    finally:
+        finder.close()

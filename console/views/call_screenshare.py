@@ -20,6 +20,7 @@ from console.call.video_widget import VideoWidget
 from console.i18n import _
 from console.screenshare.capture import Region, ShareSource
 from console.screenshare.widgets import GuidancePanel, GuidanceView, RegionSelector, SharingIndicator
+from console.screenshare.window_list import AppWindow
 from console.views.share_picker import SharePicker
 
 SHORTCUT = "Ctrl+Shift+S"
@@ -47,10 +48,24 @@ def screen_for(region: Region) -> QScreen | None:
     return QGuiApplication.primaryScreen()
 
 
+def _logical(region: Region) -> tuple[QRect, QRect]:
+    """A shared region in Qt's logical pixels, and the geometry of the screen holding it."""
+    screen = screen_for(region)
+    dpr = screen.devicePixelRatio() if screen is not None else 1.0
+    logical = QRect(
+        round(region.left / dpr),
+        round(region.top / dpr),
+        round(region.width / dpr),
+        round(region.height / dpr),
+    )
+    return logical, screen.geometry() if screen is not None else logical
+
+
 class CallScreenShare(QObject):
     """Signals:
     share_requested(object): a ShareSource to share
     stop_requested()
+    windows_wanted(): the picker opened; the open windows go to ``set_windows`` when listed
     pointer_moved(str, float, float, bool): surface, x, y, inside (fractions of the picture)
     mark_drawn(object): a MarkMessage draft drawn on the citizen's screen
     marks_cleared(str): surface
@@ -59,6 +74,7 @@ class CallScreenShare(QObject):
 
     share_requested = pyqtSignal(object)
     stop_requested = pyqtSignal()
+    windows_wanted = pyqtSignal()
     pointer_moved = pyqtSignal(str, float, float, bool)
     mark_drawn = pyqtSignal(object)
     marks_cleared = pyqtSignal(str)
@@ -70,6 +86,7 @@ class CallScreenShare(QObject):
         self._remote_video = remote_video
         self.monitor_provider: Callable[[], list[Region]] = list  # set by the composition root
         self.sharing = False
+        self.window_hidden = False
         self.remote_sharing = False
         self.picker: SharePicker | None = None
         self.selector: RegionSelector | None = None
@@ -146,7 +163,11 @@ class CallScreenShare(QObject):
         self.guidance.zoom_label.setAccessibleName(_("Zoom"))
         self.guidance.clear_button.setText(_("Clear marks"))
         self.guidance.clear_button.setAccessibleName(_("Clear your marks from the citizen's screen"))
-        self.preview_title.setText(_("Your shared screen"))
+        self.preview_title.setText(
+            _("The shared window is minimised: the citizen sees its last picture.")
+            if self.window_hidden
+            else _("Your shared screen")
+        )
 
     # -- inputs -----------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -162,6 +183,7 @@ class CallScreenShare(QObject):
     def set_sharing(self, on: bool, source: ShareSource | None) -> None:
         """The informador's own share started (with what) or stopped."""
         self.sharing = on
+        self.window_hidden = False
         self.retranslate()
         self.preview_box.setVisible(on)
         if not on:
@@ -172,6 +194,20 @@ class CallScreenShare(QObject):
             self.indicator = None
         if on and source is not None:
             self.indicator = self._make_indicator(source.region)
+
+    def move_share(self, source: ShareSource) -> None:
+        """The shared window moved or was resized: the border follows it."""
+        if self.indicator is not None:
+            logical, bounds = _logical(source.region)
+            self.indicator.place(logical, bounds)
+
+    def set_window_hidden(self, hidden: bool) -> None:
+        self.window_hidden = hidden
+        self.retranslate()
+
+    def set_windows(self, windows: list[AppWindow] | None) -> None:
+        if self.picker is not None:
+            self.picker.set_windows(windows)
 
     def set_preview(self, image: QImage) -> None:
         self.preview.set_image(image)
@@ -241,11 +277,14 @@ class CallScreenShare(QObject):
         picker.destroyed.connect(lambda: setattr(self, "picker", None))
         self.picker = picker
         picker.open()
+        self.windows_wanted.emit()
         return picker
 
-    def _on_chosen(self, kind: str, region: Region | None) -> None:
-        if kind == "monitor" and region is not None:
-            self.share_requested.emit(ShareSource("monitor", region))
+    def _on_chosen(self, kind: str, choice: Region | AppWindow | None) -> None:
+        if kind == "monitor" and isinstance(choice, Region):
+            self.share_requested.emit(ShareSource("monitor", choice))
+        elif kind == "window" and isinstance(choice, AppWindow):
+            self.share_requested.emit(ShareSource("window", choice.region, choice.title, choice.handle))
         else:
             self.select_region(kind)
 
@@ -267,15 +306,7 @@ class CallScreenShare(QObject):
         return selector
 
     def _make_indicator(self, region: Region) -> SharingIndicator:
-        screen = screen_for(region)
-        dpr = screen.devicePixelRatio() if screen is not None else 1.0
-        logical = QRect(
-            round(region.left / dpr),
-            round(region.top / dpr),
-            round(region.width / dpr),
-            round(region.height / dpr),
-        )
-        bounds = screen.geometry() if screen is not None else logical
+        logical, bounds = _logical(region)
         indicator = SharingIndicator(logical, bounds, _("You are sharing this screen"))
         indicator.stop_button.setText(_("Stop sharing"))
         indicator.stop_button.setAccessibleName(_("Stop sharing your screen"))

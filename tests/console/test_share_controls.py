@@ -11,10 +11,16 @@ from PyQt6.QtTest import QTest
 
 from console.call.state import CallState
 from console.screenshare.capture import Region, ShareSource
+from console.screenshare.window_list import AppWindow
 from console.views.call_panel import CallPanel
-from console.views.share_picker import SharePicker
+from console.views.share_picker import KindRole, SharePicker
+from tests.console.test_screenshots import save
 
 MONITORS = [Region(0, 0, 3840, 1080), Region(0, 0, 1920, 1080), Region(1920, 0, 1920, 1080)]
+WINDOWS = [
+    AppWindow(7, "Sol·licitud d'ajut", "Firefox", Region(100, 100, 1200, 800)),
+    AppWindow(42, "LibreOffice Writer", "libreoffice", Region(2000, 50, 1600, 1000)),
+]
 
 
 def _panel(qtbot) -> CallPanel:
@@ -36,24 +42,62 @@ def test_share_button_follows_the_call_and_opens_the_picker(qtbot):
     assert share.share_button.accessibleName()
     keys = {sc.key().toString() for sc in panel.findChildren(QShortcut)}
     assert "Ctrl+Shift+S" in keys
+    wanted: list[bool] = []
+    share.windows_wanted.connect(lambda: wanted.append(True))
     share.share_button.click()
     qtbot.waitUntil(lambda: share.picker is not None and share.picker.isVisible())
     picker = share.picker
-    assert [kind for _label, kind in picker.choices()] == [
-        "monitor",
-        "monitor",
-        "monitor",
-        "region",
-        "window",
-    ]
+    assert wanted == [True]  # the service lists the windows off the GUI thread meanwhile
+    kinds = ["monitor", "monitor", "monitor", "pending", "region"]
+    assert [kind for _label, kind in picker.choices()] == kinds
     assert picker.choices()[0][0] == "Screen 1 (1920 × 1080)"
     assert picker.choices()[2][0] == "All screens (3840 × 1080)"
-    assert "not follow the window" in picker.window_note.text()
+    assert picker.choices()[3][0] == "Looking for open windows…"
     requested: list[ShareSource] = []
     share.share_requested.connect(requested.append)
     picker.select("monitor", 1)
     QTest.keyClick(picker.list, Qt.Key.Key_Return)
     assert requested == [ShareSource("monitor", MONITORS[2])]
+
+
+def test_picker_lists_the_open_windows_and_shares_one_followed(qtbot):
+    panel = _panel(qtbot)
+    share = panel.screen_share
+    share.monitor_provider = lambda: MONITORS
+    panel.set_state(CallState.CONNECTED)
+    picker = share.open_picker()
+    qtbot.waitUntil(picker.isVisible)
+    share.set_windows(WINDOWS)
+    assert [label for label, kind in picker.choices() if kind == "window"] == [
+        "Window: Sol·licitud d'ajut — Firefox",
+        "Window: LibreOffice Writer",
+    ]
+    assert picker.choices()[-1][1] == "region"
+    assert "greyed out" in picker.window_note.text() and picker.window_note.isVisible()
+    assert picker.list.currentRow() == 0  # the listing arriving does not move the selection
+    save(picker, "share-picker-windows")
+    requested: list[ShareSource] = []
+    share.share_requested.connect(requested.append)
+    picker.select("window", 1)
+    QTest.keyClick(picker.list, Qt.Key.Key_Return)
+    assert requested == [ShareSource("window", WINDOWS[1].region, "LibreOffice Writer", 42)]
+
+
+def test_picker_without_windows(qtbot):
+    picker = SharePicker(MONITORS[1:2])
+    qtbot.addWidget(picker)
+    picker.set_windows([])
+    assert ("No other windows are open", "pending") in picker.choices()
+    QTest.keyClick(picker.list, Qt.Key.Key_Down)  # the arrow skips the note row
+    assert picker.list.currentItem().data(KindRole) == "region"
+    chosen: list[str] = []
+    picker.chosen.connect(lambda kind, _data: chosen.append(kind))
+    picker.select("pending")
+    picker.accept()  # a note is not a choice: nothing happens
+    assert chosen == [] and picker.result() == 0
+    picker.set_windows(None)  # the window system cannot list them: drag a rectangle instead
+    assert ("A window…", "window") in picker.choices()
+    assert "not follow the window" in picker.window_note.text()
 
 
 # Top-level overlay windows: the offscreen plugin cannot raise them or size them by hints.
@@ -63,7 +107,8 @@ def test_region_and_window_open_the_selector(qtbot):
     qtbot.addWidget(picker)
     chosen: list[tuple[str, object]] = []
     picker.chosen.connect(lambda kind, region: chosen.append((kind, region)))
-    assert [k for _l, k in picker.choices()] == ["monitor", "region", "window"]
+    picker.set_windows(None)
+    assert [k for _l, k in picker.choices()] == ["monitor", "window", "region"]
     picker.select("window")
     picker.accept()
     assert chosen == [("window", None)]

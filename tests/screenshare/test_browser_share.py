@@ -4,6 +4,8 @@
    the screen transceiver; pointer and marks sent from the console are drawn on the citizen's page.
 2. Under a private Xvfb, the console shares a real X screen showing a known colour grid; the
    browser's decoded frames show the grid.
+3. The console shares one application window: the browser sees that window only, greyed where
+   another window covers it; the share follows it when it moves and ends when it is closed.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from console.call.state import CallState
 from console.screenshare.capture import Region, ShareSource
 from console.screenshare.controller import ScreenShareController
 from console.screenshare.track import CaptureSettings
+from console.screenshare.windows_x11 import XcbFinder
 from tests.call.helpers import make_session, wait_until
 from tests.helpers.browser import launch_chromium
 from tests.screenshare.conftest import open_share_page
-from tests.screenshare.xscreen import COLOURS, grid_points, pattern, xvfb
+from tests.screenshare.xscreen import COLOURS, app_windows, grid_points, pattern, xvfb
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("SCREENSHARE_SHOTS", "/tmp/screenshare-shots"))
@@ -164,3 +167,79 @@ def test_console_shares_a_real_x_screen_to_chromium(  # noqa: PLR0917 - pytest f
         size = arun(scenario(), timeout=90)
     assert size == [1920, 1080]
     assert ctl.track is None
+
+
+@pytest.mark.xvfb
+def test_console_shares_a_followed_window_to_chromium(  # noqa: PLR0917 - pytest fixtures
+    arun, tmp_path, ss_server, closing, monkeypatch, loopback_ice, qtbot
+):
+    console_end, citizen_end = memory_pair()
+    session = closing(make_session(console_end))
+    ctl = ScreenShareController(session, settings=CaptureSettings(max_fps=15))
+    moved: list[ShareSource] = []
+    errors: list[str] = []
+    ctl.source_moved.connect(moved.append)
+    ctl.error.connect(errors.append)
+    red, blue, grey = [220, 30, 30], [30, 30, 220], [128, 128, 128]
+
+    with xvfb() as display, app_windows(display) as wins:
+        monkeypatch.setenv("DISPLAY", display)
+        wins.do("open", "a", title="Sol·licitud d'ajut", x=100, y=120, w=600, h=400, rgb=red)
+        wins.do("open", "b", title="Agenda", x=500, y=300, w=400, h=300, rgb=blue)
+        finder = XcbFinder(display)
+        qtbot.waitUntil(lambda: len(finder.windows()) == 2, timeout=10_000)
+        window = next(w for w in finder.windows() if w.title.startswith("Sol"))
+        finder.close()
+
+        async def sees(page, points, colours, what):
+            last = None
+            for _ in range(100):
+                last = await page.evaluate("p => window.__sampleVideo('remote', p)", points)
+                if all(
+                    max(abs(a - b) for a, b in zip(g, e, strict=True)) <= 40
+                    for g, e in zip(last, colours, strict=True)
+                ):
+                    return
+                await page.wait_for_timeout(100)
+            raise AssertionError(f"{what}: saw {last}")
+
+        async def scenario():
+            async with launch_chromium(tmp_path / "chromium") as browser:
+                context = await browser.new_context()
+                try:
+                    page, bridge = await open_share_page(context, ss_server, citizen_end)
+                    closing(bridge)
+                    await session.prepare()
+                    await session.start()
+                    await wait_until(lambda: session.state is CallState.CONNECTED, what="connected")
+                    await ctl.start_share(ShareSource("window", window.region, window.title, window.handle))
+                    await page.wait_for_function(
+                        "window.__call.remoteSharing && window.__ui.remote.video.videoWidth > 0",
+                        timeout=20_000,
+                    )
+                    size = await page.evaluate(
+                        "[window.__ui.remote.video.videoWidth, window.__ui.remote.video.videoHeight]"
+                    )
+                    # Only the window; where "Agenda" lies over it the citizen sees grey, never blue.
+                    await sees(
+                        page, [[0.2, 0.2], [0.9, 0.9]], [red, grey], "the window, its covered corner grey"
+                    )
+                    SHOTS.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a tmp dir, instant
+                    await page.screenshot(
+                        path=str(SHOTS / "citizen-sees-informador-window.png"), full_page=True
+                    )
+                    wins.do("move", "a", x=1000, y=600)  # away from "Agenda": all of it shows
+                    await wait_until(lambda: bool(moved), what="the share following the window")
+                    await sees(page, [[0.2, 0.2], [0.9, 0.9]], [red, red], "the moved window, uncovered")
+                    wins.do("close", "a")
+                    await wait_until(lambda: ctl.track is None, what="the share ending with the window")
+                    await page.wait_for_function("window.__call.remoteSharing === null")
+                    await session.hang_up()
+                    return size
+                finally:
+                    await context.close()
+
+        size = arun(scenario(), timeout=90)
+    assert size == [600, 400]
+    assert moved[-1].region.left == 1000 and moved[-1].window == window.handle
+    assert errors == ["The shared window was closed, so sharing stopped."]

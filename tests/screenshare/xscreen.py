@@ -9,6 +9,7 @@ repainted every ~8 ms, so a receiver can read the capture time back (glass-to-gl
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import selectors
 import shutil
@@ -112,5 +113,67 @@ def pattern(display: str, mode: str = "grid", limit: float = 15.0) -> Iterator[s
             proc.kill()
             proc.wait()
         for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
+class XWindows:
+    """Application windows drawn by ``xwindows.py`` on a display; ``do(op, id, **args)`` returns once
+    that program has applied the command and synced with the X server."""
+
+    def __init__(self, proc: subprocess.Popen[str], limit: float) -> None:
+        self.proc = proc
+        self.limit = limit
+        self._sel = selectors.DefaultSelector()
+        assert proc.stdout is not None
+        self._sel.register(proc.stdout, selectors.EVENT_READ)
+
+    def _expect(self, prefix: str) -> None:
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + self.limit
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or self.proc.poll() is not None:
+                err = self.proc.stderr.read() if self.proc.poll() is not None and self.proc.stderr else ""
+                raise RuntimeError(f"xwindows did not answer {prefix!r}: {err[-500:]}")
+            if self._sel.select(left):
+                line = self.proc.stdout.readline()
+                if line.startswith(prefix):
+                    return
+
+    def do(self, op: str, wid: str, **args: object) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps({"op": op, "id": wid, **args}) + "\n")
+        self.proc.stdin.flush()
+        self._expect("ok ")
+
+    def close(self) -> None:
+        self._sel.close()
+
+
+@contextlib.contextmanager
+def app_windows(display: str, limit: float = 15.0) -> Iterator[XWindows]:
+    env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("xwindows.py"))],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wins = XWindows(proc, limit)
+    try:
+        wins._expect("ready")
+        yield wins
+    finally:
+        wins.close()
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
             if pipe is not None:
                 pipe.close()
