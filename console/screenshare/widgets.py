@@ -8,12 +8,12 @@ connects to :class:`~console.screenshare.controller.ScreenShareController`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 from PyQt6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, pyqtSignal, pyqtSlot
 from PyQt6.QtGui import (
     QBrush,
     QColor,
+    QFocusEvent,
     QFont,
     QImage,
     QKeyEvent,
@@ -29,8 +29,8 @@ from PyQt6.QtGui import (
 from PyQt6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSizePolicy,
     QToolButton,
@@ -98,6 +98,41 @@ def paint_marks(
         painter.drawEllipse(c, 9, 9)
 
 
+class _MarkTextEditor(QLineEdit):
+    """The Text tool's in-place editor: ``committed(text)`` on Enter (stripped, ≤ 200 characters, the
+    protocol's limit); Esc or clicking away hides it without a mark."""
+
+    committed = pyqtSignal(str)
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("markTextEditor")
+        self.setMaxLength(200)
+        self.setPlaceholderText("Text to show on the screen")
+        self.setAccessibleName("Text to show on the screen")
+        self.hide()
+        self.returnPressed.connect(self._commit)
+
+    def _commit(self) -> None:
+        text = self.text().strip()
+        self.hide()
+        self.committed.emit(text)
+
+    def keyPressEvent(self, event: QKeyEvent | None) -> None:
+        assert event is not None
+        if event.key() == Qt.Key.Key_Escape:
+            self.hide()
+            self.committed.emit("")
+            return
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent | None) -> None:
+        super().focusOutEvent(event)
+        if self.isVisible():
+            self.hide()
+            self.committed.emit("")
+
+
 class GuidanceView(QWidget):
     """A shared screen, scaled to fit × zoom, with pan, a live pointer and drawing tools.
 
@@ -133,7 +168,11 @@ class GuidanceView(QWidget):
         self._pan_from: tuple[QPointF, QPointF] | None = None
         self._placeholder = placeholder
         self._draft_ids = 0
-        self.text_provider: Callable[[], str] = self._ask_text
+        # The Text tool writes in place: a line edit at the click, not a modal dialog (its nested
+        # event loop would re-enter the asyncio loop). Enter places the text, Esc drops it.
+        self.text_editor = _MarkTextEditor(self)
+        self.text_editor.committed.connect(self._place_text)
+        self._text_at: tuple[float, float] | None = None
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -244,9 +283,27 @@ class GuidanceView(QWidget):
         self.update()
         self.marks_cleared.emit()
 
-    def _ask_text(self) -> str:
-        text, ok = QInputDialog.getText(self, "Text", "Text to show on the screen:")
-        return text.strip() if ok else ""
+    def _ask_text(self, pos: QPointF, frac: tuple[float, float]) -> None:
+        self._text_at = frac
+        editor = self.text_editor
+        editor.clear()
+        editor.adjustSize()
+        width = max(220, editor.sizeHint().width())
+        x = min(max(0, int(pos.x())), max(0, self.width() - width))
+        y = min(
+            max(0, int(pos.y()) - editor.sizeHint().height() // 2),
+            max(0, self.height() - editor.sizeHint().height()),
+        )
+        editor.setGeometry(x, y, width, editor.sizeHint().height())
+        editor.show()
+        editor.raise_()
+        editor.setFocus()
+
+    def _place_text(self, text: str) -> None:
+        frac, self._text_at = self._text_at, None
+        self.setFocus()
+        if frac is not None and text:
+            self.mark_drawn.emit(self._draft(frac, frac, text))
 
     def _draft(self, a: tuple[float, float], b: tuple[float, float], text: str = "") -> MarkMessage:
         self._draft_ids += 1
@@ -287,9 +344,8 @@ class GuidanceView(QWidget):
             return
         if self.tool == "text":
             frac = self.to_fraction(pos)
-            text = self.text_provider()
-            if frac is not None and text:
-                self.mark_drawn.emit(self._draft(frac, frac, text[:200]))
+            if frac is not None:
+                self._ask_text(pos, frac)
             return
         if self.tool in ("arrow", "box", "highlight"):
             self._drag_start = self._drag_now = pos

@@ -105,7 +105,6 @@ class CallScreenShare(QObject):
         self.view.setAccessibleDescription(
             _("Draw on it with the tools above. Plus and minus zoom, 0 fits the picture.")
         )
-        self.view.text_provider = self._ask_text
         # GuidancePanel keeps no references to its zoom buttons (−, +, Fit): the tool buttons aside,
         # they are its other tool buttons, in creation order.
         tools = set(self.guidance.tool_buttons.values())
@@ -163,6 +162,9 @@ class CallScreenShare(QObject):
         self.guidance.zoom_label.setAccessibleName(_("Zoom"))
         self.guidance.clear_button.setText(_("Clear marks"))
         self.guidance.clear_button.setAccessibleName(_("Clear your marks from the citizen's screen"))
+        editor = self.view.text_editor
+        editor.setPlaceholderText(_("Text for the citizen's screen, then Enter"))
+        editor.setAccessibleName(_("Text for the citizen's screen, then Enter"))
         self.preview_title.setText(
             _("The shared window is minimised: the citizen sees its last picture.")
             if self.window_hidden
@@ -313,10 +315,3 @@ class CallScreenShare(QObject):
         indicator.stop_requested.connect(self.stop_requested)
         indicator.show_all()
         return indicator
-
-    def _ask_text(self) -> str:
-        # The tool's own prompt is English; the same one, translated. Short texts only (≤ 200 chars).
-        from PyQt6.QtWidgets import QInputDialog
-
-        text, ok = QInputDialog.getText(self._panel, _("Text"), _("Text to show on the citizen's screen:"))
-        return text.strip() if ok else ""

@@ -88,12 +88,31 @@ def test_box_and_text_tools_emit_marks(view, qtbot):
     assert m.kind == "box" and m.surface == "citizen"
     assert (m.x1, m.y1, m.x2, m.y2) == pytest.approx((0.25, 0.249, 0.5, 0.5), abs=0.01)
     view.set_tool("text")
-    view.text_provider = lambda: "Ompliu aquest camp"
+    # Text is written in place (no modal dialog): Enter places it, Esc drops it.
     qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(600, 300))
+    editor = view.text_editor
+    assert editor.isVisible() and editor.geometry().contains(QPoint(610, 300))
+    qtbot.keyClicks(editor, "  Ompliu aquest camp ")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert not editor.isVisible()
     assert marks[-1].kind == "text" and marks[-1].text == "Ompliu aquest camp"
+    x, y = marks[-1].x1, marks[-1].y1
+    assert view.to_fraction(QPointF(600, 300)) == pytest.approx((x, y))
+    n = len(marks)
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(200, 200))
+    qtbot.keyClicks(editor, "no")
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert not editor.isVisible() and len(marks) == n
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(200, 200))
+    qtbot.keyClicks(editor, "x" * 250)  # the protocol's limit is 200 characters
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert marks[-1].text == "x" * 200
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(200, 200))
+    qtbot.keyClick(editor, Qt.Key.Key_Return)  # empty: no mark
+    assert len(marks) == n + 1
     view.set_tool("arrow")
     qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(100, 100))  # a click is not an arrow
-    assert len(marks) == 2
+    assert len(marks) == n + 1
 
 
 def test_incoming_guidance_is_drawn_and_cleared(view, qtbot):
