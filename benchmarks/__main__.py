@@ -10,6 +10,7 @@ BENCHMARKS = {
     "api": "benchmarks.api_load",  # API p99 at a fixed request rate, /health as the anchor
     "call": "benchmarks.call_setup",  # admit → first remote frame vs two Chromium peers
     "screenshare": "benchmarks.screenshare",  # 1080p Xvfb share: fps, CPU, GUI stall, latency vs Chromium
+    "windows": "benchmarks.window_follow",  # following a shared window: list/locate cost vs a grab
     "board": "benchmarks.board",  # supervisor board update latency, 500 informadors + 200 waiting
 }
 

@@ -290,16 +290,23 @@ class XcbFinder:
         finally:
             _libc.free(reply)
 
-    def _children(self, window: int) -> list[int]:
-        reply = self._reply(self._x.xcb_query_tree_reply, self._x.xcb_query_tree(self._conn_ok(), window))
-        if reply is None:
-            return []
-        try:
-            n = self._x.xcb_query_tree_children_length(reply)
-            ptr = self._x.xcb_query_tree_children(reply)
-            return [int(ptr[i]) for i in range(n)]  # bottom-most first
-        finally:
-            _libc.free(reply)
+    def _tree(self, windows: list[int]) -> dict[int, tuple[int, list[int]]]:
+        """Each window's (parent, children bottom-most first): one pipelined batch of QueryTree
+        requests. A window that is gone is left out."""
+        conn = self._conn_ok()
+        cookies = [(w, self._x.xcb_query_tree(conn, w)) for w in windows]
+        out: dict[int, tuple[int, list[int]]] = {}
+        for w, cookie in cookies:
+            reply = self._reply(self._x.xcb_query_tree_reply, cookie)
+            if reply is None:
+                continue
+            try:
+                n = self._x.xcb_query_tree_children_length(reply)
+                ptr = self._x.xcb_query_tree_children(reply)
+                out[w] = (int(reply.contents.parent), [int(ptr[i]) for i in range(n)])
+            finally:
+                _libc.free(reply)
+        return out
 
     @staticmethod
     def _words(value: tuple[int, int, bytes] | None) -> list[int]:
@@ -314,86 +321,83 @@ class XcbFinder:
         stacking = self._words(
             self._property(self._property_request(self._root, "_NET_CLIENT_LIST_STACKING", 4096))
         )
-        top_level = self._children(self._root)
         if stacking:
-            # Map each client to the root child that holds it, so overlap is judged on frames.
-            frames = self._frames_of(top_level)
+            # Overlap is judged on the frames (title bar included) holding each client.
+            frames = self._frames_of(stacking)
             return [(w, frames.get(w, w)) for w in stacking]
-        # No EWMH list: a client is the root child itself or the first descendant with WM_STATE.
-        cookies = [(w, self._property_request(w, "WM_STATE", 2)) for w in top_level]
-        has_state = {w for w, c in cookies if self._property(c) is not None}
-        if has_state:
-            return [(w, w) for w in top_level if w in has_state]
-        frames = self._frames_of(top_level)
-        by_frame = {frame: client for client, frame in frames.items()}
-        return [(by_frame.get(w, w), w) for w in top_level]
+        # No EWMH list: ICCCM's way. Clients carry WM_STATE, as root children (a non-reparenting
+        # window manager) or one level down (a reparenting one); with no window manager at all, the
+        # root's children are the clients.
+        top_level = self._tree([self._root])[self._root][1]
+        below = self._tree(top_level)
+        candidates = [(w, w) for w in top_level] + [
+            (kid, w) for w in top_level for kid in below.get(w, (0, []))[1]
+        ]
+        cookies = [(pair, self._property_request(pair[0], "WM_STATE", 2)) for pair in candidates]
+        with_state = [pair for pair, cookie in cookies if self._property(cookie) is not None]
+        order = {w: i for i, w in enumerate(top_level)}
+        return sorted(with_state, key=lambda pair: order[pair[1]]) or [(w, w) for w in top_level]
 
-    def _frames_of(self, top_level: list[int]) -> dict[int, int]:
-        """client → root child for clients one or two levels down (reparenting window managers)."""
-        out: dict[int, int] = {}
-        for frame in top_level:
-            for child in self._children(frame):
-                out[child] = frame
-                for grandchild in self._children(child):
-                    out.setdefault(grandchild, frame)
-        return out
+    def _frames_of(self, clients: list[int]) -> dict[int, int]:
+        """client → the root child holding it, walking up the parents level by level (pipelined)."""
+        frame = {w: w for w in clients}
+        pending = list(clients)
+        for _ in range(6):  # window managers nest a client two or three levels down
+            tree = self._tree(sorted({frame[w] for w in pending}))
+            still = []
+            for w in pending:
+                parent = tree.get(frame[w], (self._root, []))[0]
+                if parent not in (self._root, 0):
+                    frame[w] = parent
+                    still.append(w)
+            pending = still
+            if not pending:
+                break
+        return frame
 
-    def _describe(self, pairs: list[tuple[int, int]]) -> list[_XWindow]:
+    def _describe(self, pairs: list[tuple[int, int]], details: bool = True) -> list[_XWindow]:
+        """Every window's state and place in one pipelined batch; ``details`` adds what only the
+        picker needs (title, application, process, type), which following a window does not."""
         conn = self._conn_ok()
         x = self._x
-        requests = [
-            (
-                w,
-                frame,
-                x.xcb_get_window_attributes(conn, w),
-                x.xcb_get_window_attributes(conn, frame),
-                x.xcb_get_geometry(conn, w),
-                x.xcb_translate_coordinates(conn, w, self._root, 0, 0),
-                x.xcb_get_geometry(conn, frame),
-                x.xcb_translate_coordinates(conn, frame, self._root, 0, 0),
-                self._property_request(w, "_NET_WM_NAME"),
-                self._property_request(w, "WM_NAME"),
-                self._property_request(w, "WM_CLASS"),
-                self._property_request(w, "_NET_WM_PID", 1),
-                self._property_request(w, "_NET_WM_WINDOW_TYPE", 16),
+        place_requests = (
+            ("attrs", x.xcb_get_window_attributes, x.xcb_get_window_attributes_reply, False),
+            ("frame_attrs", x.xcb_get_window_attributes, x.xcb_get_window_attributes_reply, True),
+            ("geometry", x.xcb_get_geometry, x.xcb_get_geometry_reply, False),
+            ("frame_geometry", x.xcb_get_geometry, x.xcb_get_geometry_reply, True),
+        )
+        detail_props = (
+            ("net_name", "_NET_WM_NAME", 1024), ("name", "WM_NAME", 1024), ("class", "WM_CLASS", 1024),
+            ("pid", "_NET_WM_PID", 1), ("types", "_NET_WM_WINDOW_TYPE", 16),
+        )  # fmt: skip
+        batch = []
+        for w, frame in pairs:
+            cookies: dict[str, tuple[Any, _Cookie]] = {}
+            for key, request, reply, of_frame in place_requests:
+                cookies[key] = (reply, request(conn, frame if of_frame else w))
+            for key, target in (("position", w), ("frame_position", frame)):
+                cookies[key] = (
+                    x.xcb_translate_coordinates_reply,
+                    x.xcb_translate_coordinates(conn, target, self._root, 0, 0),
+                )
+            props = (
+                {key: self._property_request(w, atom, n) for key, atom, n in detail_props} if details else {}
             )
-            for w, frame in pairs
-        ]
+            batch.append((w, frame, cookies, props))
         out: list[_XWindow] = []
-        for (
-            w,
-            frame,
-            attr_c,
-            fattr_c,
-            geo_c,
-            pos_c,
-            fgeo_c,
-            fpos_c,
-            net_c,
-            name_c,
-            cls_c,
-            pid_c,
-            type_c,
-        ) in requests:
-            attrs = self._take(x.xcb_get_window_attributes_reply, attr_c)
-            fattrs = self._take(x.xcb_get_window_attributes_reply, fattr_c)
-            region = self._region(
-                self._take(x.xcb_get_geometry_reply, geo_c),
-                self._take(x.xcb_translate_coordinates_reply, pos_c),
-            )
-            frame_region = self._region(
-                self._take(x.xcb_get_geometry_reply, fgeo_c),
-                self._take(x.xcb_translate_coordinates_reply, fpos_c),
-            )
-            net, name, cls = self._property(net_c), self._property(name_c), self._property(cls_c)
-            pid_words, types = self._words(self._property(pid_c)), self._words(self._property(type_c))
+        for w, frame, cookies, props in batch:
+            got = {key: self._take(reply, cookie) for key, (reply, cookie) in cookies.items()}
+            values = {key: self._property(cookie) for key, cookie in props.items()}
+            attrs, fattrs = got["attrs"], got["frame_attrs"]
             if attrs is None:
                 continue  # gone while we asked
+            net, name, cls = values.get("net_name"), values.get("name"), values.get("class")
             title = net[2].decode("utf-8", "replace") if net else name[2].decode("latin-1") if name else ""
             app = ""
             if cls:  # "instance\0Class\0"
                 parts = [p for p in cls[2].split(b"\0") if p]
                 app = parts[-1].decode("latin-1") if parts else ""
+            pid_words = self._words(values.get("pid"))
             out.append(
                 _XWindow(
                     window=w,
@@ -401,12 +405,12 @@ class XcbFinder:
                     viewable=attrs.map_state == _IS_VIEWABLE
                     and (fattrs is None or fattrs.map_state == _IS_VIEWABLE),
                     override_redirect=bool(attrs.override_redirect or (fattrs and fattrs.override_redirect)),
-                    region=region,
-                    frame_region=frame_region,
+                    region=self._region(got["geometry"], got["position"]),
+                    frame_region=self._region(got["frame_geometry"], got["frame_position"]),
                     title=title.strip(),
                     app=app,
                     pid=pid_words[0] if pid_words else 0,
-                    types=tuple(types),
+                    types=tuple(self._words(values.get("types"))),
                 )
             )
         return out
@@ -439,7 +443,7 @@ class XcbFinder:
         ]
 
     def locate(self, handle: int) -> WindowPlace:
-        described = self._describe(self._clients())
+        described = self._describe(self._clients(), details=False)
         index = next((i for i, w in enumerate(described) if w.window == handle), None)
         if index is None:
             # Window managers drop withdrawn (hidden) windows from their list; only a window the
