@@ -31,6 +31,14 @@ def run() -> int:
         report["sounddevice"] = sounddevice.__version__
     except OSError as exc:  # no PortAudio library: the console runs without sound, so it is not fatal
         report["sounddevice"] = f"unavailable: {exc}"
+    import importlib
+
+    # Every platform's window finder (ctypes only), imported by name at the first window share.
+    report["window_finders"] = [
+        name
+        for name in ("windows_x11", "windows_win32", "windows_quartz")
+        if importlib.import_module(f"console.screenshare.{name}")
+    ]
     resources = paths.resources_dir()
     report["styles"] = len(list((resources / "styles").glob("*.qss")))
     report["catalogues"] = sorted(

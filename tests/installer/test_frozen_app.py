@@ -94,6 +94,7 @@ def test_bundle_imports_what_is_only_loaded_lazily(frozen_app, frozen_env):
     assert report["catalogues"] == ["ca", "en", "es", "eu"]
     assert {"ca", "es", "en"} <= set(report["qtbase"])  # Qt ships no Basque qtbase (console/i18n.py)
     assert report["styles"] >= 1
+    assert report["window_finders"] == ["windows_x11", "windows_win32", "windows_quartz"]
 
 
 def test_frozen_app_reaches_the_login_view_and_quits_cleanly(frozen_app, frozen_env, tmp_path):
