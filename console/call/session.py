@@ -438,6 +438,12 @@ class CallSession(QObject):
                 preferred = [c for c in caps if c.mimeType == self.options.screen_codec]
                 screen.setCodecPreferences(preferred + [c for c in caps if c not in preferred])
         extras = [pc.addTransceiver(ConnectionTap(t), direction="sendrecv") for t in self._extra_sources]
+        # Video waits 0.5 s at most for a lost packet, not for 512 newer ones (console/call/jitter.py).
+        from console.call import jitter
+
+        for transceiver in pc.getTransceivers():
+            if transceiver.kind == "video":
+                jitter.install(transceiver.receiver)
         # Negotiated id 0 on both sides: no in-band open handshake, and trivially recreated per generation.
         channel = pc.createDataChannel("chat", ordered=True, negotiated=True, id=0)
         gen = _Generation(number, pc, channel)
