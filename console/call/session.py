@@ -173,6 +173,8 @@ class CallSession(QObject):
         self.self_view.target_size = QSize(320, 180)
         self.chat_history: list[ChatEntry] = []
         self.renegotiations = 0
+        # Why each new peer connection was made, (monotonic time, reason): for the logs and diagnosis.
+        self.renegotiation_reasons: list[tuple[float, str]] = []
         self.end_reason = ""
         self.remote_mic = True
         self.remote_camera = True
@@ -334,6 +336,7 @@ class CallSession(QObject):
             if self._state is not CallState.RECONNECTING:
                 self._set_state(CallState.RECONNECTING)
             self.renegotiations += 1
+            self.renegotiation_reasons.append((time.monotonic(), reason))
             old, number = self._gen, self._gen.number + 1
             self._gen = None
             try:

@@ -10,6 +10,7 @@ informador hangs up and everything closes.
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -80,6 +81,8 @@ def test_interpreter_joins_a_call_through_the_console(fresh_backend, consoles, c
             view.detail.admit.click()
             await wait_until(lambda: calls.active_session is not None, 20, "admitted")
             session = calls.active_session
+            states: list[tuple[float, str]] = []
+            session.state_changed.connect(lambda st: states.append((time.monotonic(), st.value)))
             await wait_until(lambda: session.state is CallState.CONNECTED, 20, "citizen connected")
             await _page_until(citizen, f"({VIDEO})('remote-video')", what="citizen sees the informador")
 
@@ -136,7 +139,10 @@ def test_interpreter_joins_a_call_through_the_console(fresh_backend, consoles, c
             )
             frames = session.remote_video_frames
             await wait_until(lambda: session.remote_video_frames > frames + 15, 20, "citizen call goes on")
-            assert session.state is CallState.CONNECTED and session.pc_generation == 1
+            assert session.state is CallState.CONNECTED
+            # No new peer connection for the citizen: the interpreter came and went beside it. (Failed
+            # once in a whole-suite run with two renegotiations; their reasons now say why.)
+            assert session.pc_generation == 1, (session.renegotiation_reasons, states)
 
             panel.hang_up.click()
             await wait_until(lambda: session.state is CallState.ENDED, 20, "ended")
