@@ -122,11 +122,11 @@ class Win32Finder:
     def windows(self) -> list[AppWindow]:
         out: list[AppWindow] = []
         for hwnd in self._z_order():
-            if not self._is_app_window(hwnd) or self._pid(hwnd) == self._own_pid:
+            if not self._is_app_window(hwnd) or (pid := self._pid(hwnd)) == self._own_pid:
                 continue
             title, region = self._title(hwnd), self._visible_rect(hwnd)
             if title and region is not None and region.width >= MIN_SIZE and region.height >= MIN_SIZE:
-                out.append(AppWindow(hwnd, title, self._app(self._pid(hwnd)), region))
+                out.append(AppWindow(hwnd, title, self._app(pid), region))
         return out
 
     def locate(self, handle: int) -> WindowPlace:
