@@ -12,9 +12,7 @@ window's 800x600 rectangle plus blanking a covered corner, the work every captur
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -42,24 +40,12 @@ def run(count: int, calls: int) -> list[str]:
     from console.screenshare.capture import Region
     from console.screenshare.window_list import blank_out, covering
     from console.screenshare.windows_x11 import XcbFinder
-    from tests.screenshare.xscreen import app_windows, xvfb
+    from tests.screenshare.xscreen import app_windows, window_manager, xvfb
 
     rows = []
-    with xvfb() as display:
-        wm = subprocess.Popen(
-            ["openbox", "--sm-disable"],
-            env=dict(os.environ, DISPLAY=display),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    with xvfb() as display, window_manager(display):
+        finder = XcbFinder(display)
         try:
-            finder = XcbFinder(display)
-            deadline = time.monotonic() + 20
-            stacking = finder._property_request  # openbox publishes its (empty) client list once it runs
-            while finder._property(stacking(finder._root, "_NET_CLIENT_LIST_STACKING", 4)) is None:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("openbox did not start")
-                time.sleep(0.05)
             with app_windows(display) as wins:
                 for i in range(count):
                     x, y = 40 + (i * 37) % 1000, 40 + (i * 23) % 500
@@ -99,10 +85,8 @@ def run(count: int, calls: int) -> list[str]:
                             _timed(grab_and_blank, calls),
                         )
                     )
-                finder.close()
         finally:
-            wm.terminate()
-            wm.wait(5)
+            finder.close()
     return rows
 
 

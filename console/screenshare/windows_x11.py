@@ -434,6 +434,10 @@ class XcbFinder:
             and w.region.height >= MIN_SIZE
         )
 
+    def managed(self) -> bool:
+        """Whether an EWMH window manager runs: it publishes its client list (empty at first)."""
+        return self._property(self._property_request(self._root, "_NET_CLIENT_LIST_STACKING", 1)) is not None
+
     def windows(self) -> list[AppWindow]:
         described = self._describe(self._clients())
         return [

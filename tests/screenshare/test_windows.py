@@ -8,9 +8,7 @@ the other code path. The track then grabs the window with mss and its frames are
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
+import contextlib
 from collections.abc import Iterator
 
 import pytest
@@ -19,7 +17,7 @@ from console.screenshare.capture import Region, ScreenGrabber
 from console.screenshare.track import CaptureSettings, ScreenShareTrack
 from console.screenshare.window_list import WindowFollower, WindowGone, blank_out, covering
 from console.screenshare.windows_x11 import XcbFinder
-from tests.screenshare.xscreen import XWindows, app_windows, xvfb
+from tests.screenshare.xscreen import XWindows, app_windows, window_manager, xvfb
 
 pytestmark = pytest.mark.xvfb
 
@@ -28,37 +26,14 @@ GREY = (0x80, 0x80, 0x80)
 
 
 @pytest.fixture(params=["bare", "openbox"])
-def desktop(request: pytest.FixtureRequest, qtbot: object) -> Iterator[tuple[str, XWindows, bool]]:
+def desktop(request: pytest.FixtureRequest) -> Iterator[tuple[str, XWindows, bool]]:
     """(display, windows helper, whether a window manager runs)."""
-    with xvfb() as display:
-        wm = None
-        if request.param == "openbox":
-            assert shutil.which("openbox"), "openbox is missing: ./dev installs it (apt)"
-            wm = subprocess.Popen(
-                ["openbox", "--sm-disable"],
-                env=dict(os.environ, DISPLAY=display),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        try:
-            with app_windows(display) as wins:
-                if wm is not None:
-                    finder = XcbFinder(display)
-                    try:  # openbox has taken the screen once it publishes its client list
-                        qtbot.waitUntil(lambda: _has_client_list(finder), timeout=10_000)  # type: ignore[attr-defined]
-                    finally:
-                        finder.close()
-                yield display, wins, wm is not None
-        finally:
-            if wm is not None:
-                wm.terminate()
-                wm.wait(5)
-
-
-def _has_client_list(finder: XcbFinder) -> bool:
-    return (
-        finder._property(finder._property_request(finder._root, "_NET_CLIENT_LIST_STACKING", 4)) is not None
-    )
+    managed = request.param == "openbox"
+    with xvfb() as display, contextlib.ExitStack() as stack:
+        if managed:
+            stack.enter_context(window_manager(display))
+        with app_windows(display) as wins:
+            yield display, wins, managed
 
 
 def _open_two(wins: XWindows) -> None:

@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 WIDTH, HEIGHT = 1920, 1080
 GRID = 4
@@ -72,12 +73,7 @@ def xvfb(width: int = WIDTH, height: int = HEIGHT, limit: float = 10.0) -> Itera
             time.sleep(0.01)  # polling a socket path with a bound; no event to wait on
         yield f":{n}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
 
 
 @contextlib.contextmanager
@@ -106,15 +102,7 @@ def pattern(display: str, mode: str = "grid", limit: float = 15.0) -> Iterator[s
         sel.close()
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        for pipe in (proc.stdout, proc.stderr):
-            if pipe is not None:
-                pipe.close()
+        _stop(proc)
 
 
 class XWindows:
@@ -168,12 +156,46 @@ def app_windows(display: str, limit: float = 15.0) -> Iterator[XWindows]:
         yield wins
     finally:
         wins.close()
-        proc.terminate()
+        _stop(proc)
+
+
+@contextlib.contextmanager
+def window_manager(display: str, limit: float = 10.0) -> Iterator[subprocess.Popen[bytes]]:
+    """openbox (a reparenting EWMH window manager, as on a desktop) on ``display``, once it manages
+    the screen, i.e. has published its client list."""
+    from console.screenshare.windows_x11 import XcbFinder
+
+    if shutil.which("openbox") is None:
+        raise RuntimeError("openbox is missing: ./dev installs it (apt)")
+    proc = subprocess.Popen(
+        ["openbox", "--sm-disable"],
+        env=dict(os.environ, DISPLAY=display),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        finder = XcbFinder(display)
         try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        for pipe in (proc.stdin, proc.stdout, proc.stderr):
-            if pipe is not None:
-                pipe.close()
+            deadline = time.monotonic() + limit
+            while not finder.managed():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"openbox did not take {display}")
+                time.sleep(0.02)  # polling the server with a bound; no event to wait on here
+        finally:
+            finder.close()
+        yield proc
+    finally:
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen[Any]) -> None:
+    """Terminate (kill after 5 s) and close its pipes."""
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
