@@ -94,9 +94,7 @@ class ScreenShareTrack(MediaStreamTrack):
         self._last_sent = -1e9
         self._last_change = -1e9
         self._next_tick: float | None = None
-        self.out_size = fit_size(
-            region.width, region.height, self.settings.max_width, self.settings.max_height
-        )
+        self.out_size = self._capped(region.width, region.height)
         self.fps_cap = self.settings.max_fps
         self._work_avg: float | None = None
         self.stats = CaptureStats(fps_cap=self.fps_cap)
@@ -107,6 +105,10 @@ class ScreenShareTrack(MediaStreamTrack):
         self.on_region: Callable[[Region], None] | None = None
         self.on_hidden: Callable[[bool], None] | None = None
         self.on_gone: Callable[[], None] | None = None
+
+    def _capped(self, width: int, height: int) -> tuple[int, int]:
+        """The size frames of a ``width`` x ``height`` grab are sent at (the settings' cap)."""
+        return fit_size(width, height, self.settings.max_width, self.settings.max_height)
 
     def current_period(self, now: float) -> float:
         """Seconds until the next tick: the fps cap, or the idle rate on a still screen."""
@@ -132,7 +134,7 @@ class ScreenShareTrack(MediaStreamTrack):
         if changed or force or self._last_frame is None:
             if changed:
                 self._previous = raw
-                out_size = fit_size(w, h, self.settings.max_width, self.settings.max_height)
+                out_size = self._capped(w, h)
                 frame = to_yuv(bgra_to_frame(raw, w, h), *out_size)
             else:
                 frame = self._last_frame
@@ -192,9 +194,7 @@ class ScreenShareTrack(MediaStreamTrack):
                 self.on_hidden(hidden)
         if region is not None and region != self.region:
             self.region = region
-            self.out_size = fit_size(
-                region.width, region.height, self.settings.max_width, self.settings.max_height
-            )
+            self.out_size = self._capped(region.width, region.height)
             if self.on_region is not None:
                 self.on_region(region)
 
