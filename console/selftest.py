@@ -46,6 +46,12 @@ def run() -> int:
         for lang in i18n.LANGUAGES
         if (resources / "i18n" / lang / "LC_MESSAGES" / "console.mo").is_file()
     )
+    # The catalogue really loads from the bundle (a .mo present but unreadable would show English).
+    translated: dict[str, str] = {}
+    for lang in i18n.LANGUAGES:
+        i18n.install(lang)
+        translated[lang] = i18n._("Log in")
+    report["translated"] = translated
     where = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     report["qtbase"] = sorted(lang for lang in i18n.LANGUAGES if QTranslator().load(f"qtbase_{lang}", where))
     print(json.dumps(report), flush=True)
