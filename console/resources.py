@@ -21,6 +21,16 @@ LIGHT = {
     "selection": "#dde7f3",
     "focus": "#0b57d0",  # focus rings: blue, distinct from the red accent and from every status colour
     "focus_width": "2px",
+    # Tones (console/views/tone.py): what a message means, coloured by the theme, never by a view.
+    "error": "#b3261e",
+    "ok": "#17692f",
+    "warning_bg": "#fff3cd",
+    "warning_text": "#5d4100",
+    "alert_bg": "#fde2e1",
+    "alert_text": "#8c1d18",
+    "panel": "#f3f5f8",
+    "danger": "#c62828",
+    "on_danger": "#ffffff",
 }
 # Black and white (21:1), yellow accents and focus (19:1 on black): every text pair well above WCAG AAA 7:1.
 HIGH_CONTRAST = {
@@ -35,9 +45,39 @@ HIGH_CONTRAST = {
     "selection": "#ffe600",
     "focus": "#00e5ff",  # cyan: never confused with the yellow of selected rows or primary buttons
     "focus_width": "3px",
+    "error": "#ff8a80",
+    "ok": "#7dff8e",
+    "warning_bg": "#000000",
+    "warning_text": "#ffe600",
+    "alert_bg": "#000000",
+    "alert_text": "#ffe600",
+    "panel": "#000000",
+    "danger": "#ff8a80",
+    "on_danger": "#000000",
 }
 THEMES = {"light": LIGHT, "high_contrast": HIGH_CONTRAST}
 THEME = LIGHT  # kept for callers that read a colour directly
+# (text, background) of each tone per theme: the pairs tests/console/test_tones.py holds to WCAG ratios.
+TONE_PAIRS = {
+    "error": ("error", "background"),
+    "ok": ("ok", "background"),
+    "muted": ("muted", "background"),
+    "warning": ("warning_text", "warning_bg"),
+    "alert": ("alert_text", "alert_bg"),
+    "panel": ("text", "panel"),
+    "danger": ("on_danger", "danger"),
+}
+_current = "light"
+
+
+def current_theme() -> str:
+    """The theme last applied with stylesheet(): painted widgets (charts) take their colours from it."""
+    return _current
+
+
+def colour(name: str) -> str:
+    """A theme variable of the current theme, for what a style sheet cannot reach (QPainter)."""
+    return THEMES[_current][name]
 
 
 def resolve_theme(theme: str | None = None) -> str:
@@ -60,7 +100,9 @@ def resolve_theme(theme: str | None = None) -> str:
 
 def stylesheet(theme: str | None = None) -> str:
     """The application style sheet for `theme` (None: the one stored in the settings)."""
+    global _current  # noqa: PLW0603 - the process-wide theme, as the application style sheet is
     name = resolve_theme(theme)
+    _current = name
     variables = {**THEMES[name], "icons": (paths.resources_dir() / "icons").as_posix()}
     parts = []
     for qss in sorted((paths.resources_dir() / "styles").glob("*.qss")):

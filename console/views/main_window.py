@@ -18,6 +18,7 @@ from console.accessibility import name_from_hints
 from console.domain.staff import Office, Staff
 from console.i18n import _, ngettext
 from console.views.login import LoginView
+from console.views.tone import repolish
 
 
 class MainWindow(QMainWindow):
@@ -97,10 +98,7 @@ class MainWindow(QMainWindow):
         self.connection.setText(f"●  {text}")
         self.retry.setVisible(online is False)
         self.connection.setProperty("state", state)
-        style = self.connection.style()
-        if style is not None:  # re-evaluate the [state=…] selectors of the style sheet
-            style.unpolish(self.connection)
-            style.polish(self.connection)
+        repolish(self.connection)
 
     def set_pending_count(self, pending: int, conflicts: int) -> None:
         parts = []

@@ -1,0 +1,30 @@
+"""What a label, banner or button means (error, ok, warning, …), as a property the style sheet colours.
+
+Views say the meaning, never a colour: resources/styles/00_base.qss maps each tone to theme variables
+(console/resources.py), so the high-contrast theme reaches every message without per-view overrides.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from PyQt6.QtWidgets import QWidget
+
+Tone = Literal["error", "ok", "muted", "warning", "alert", "panel", "danger", ""]
+
+
+def set_tone(widget: QWidget, tone: Tone) -> None:
+    """Set (or, with "", clear) the tone; re-polish so a change on a shown widget repaints at once."""
+    if widget.property("tone") == (tone or None):
+        return
+    widget.setProperty("tone", tone or None)
+    repolish(widget)
+
+
+def repolish(widget: QWidget) -> None:
+    """Re-evaluate the style sheet's [property=…] selectors after a property changed."""
+    style = widget.style()
+    if style is not None:
+        style.unpolish(widget)
+        style.polish(widget)
+    widget.update()
