@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.db import Database
 from backend.errors import ApiError
 from backend.events import EventBus
+from backend.models import Appointment
 from backend.ratelimit import LoginRateLimiter
 from backend.security import AccessClaims, TokenError, decode_access_token
 
@@ -78,3 +81,21 @@ def office_scope(claims: AccessClaims) -> frozenset[int] | None:
     if claims.role == "informador":
         return frozenset({claims.office_id}) if claims.office_id is not None else frozenset()
     return None
+
+
+def may_serve(claims: AccessClaims, appt: Appointment) -> bool:
+    """The one office-scope rule for an appointment: in the caller's offices, or held by the caller
+    (an informador serves a pool appointment of another office once they took it: interterritorial)."""
+    scope = office_scope(claims)
+    return scope is None or appt.office_id in scope or appt.staff_id == claims.staff_id
+
+
+def scoped_appointment(
+    session: Session, claims: AccessClaims, appointment_id: uuid.UUID | str
+) -> Appointment:
+    """The appointment if the caller may serve it. Out of scope answers exactly like missing (404), so
+    ids of other offices are not revealed (docs/API.md)."""
+    appt = session.get(Appointment, str(appointment_id))
+    if appt is None or not may_serve(claims, appt):
+        raise ApiError(404, "not_found", "Appointment not found")
+    return appt

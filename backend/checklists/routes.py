@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.checklists import service
-from backend.deps import Caller, ServicesDep, office_scope
+from backend.deps import Caller, ServicesDep, scoped_appointment
 from backend.errors import ApiError
 from backend.models import Appointment
 from backend.schemas import StrictInput, Text
@@ -44,12 +44,8 @@ class EventsIn(StrictInput):
 
 
 def _load(session: Session, claims: AccessClaims, appointment_id: uuid.UUID) -> Appointment:
-    appt = session.get(Appointment, str(appointment_id))
-    scope = office_scope(claims)
-    # Out of scope answers like missing (docs/API.md): other offices' ids are not revealed.
-    if appt is None or (scope is not None and appt.office_id not in scope):
-        raise ApiError(404, "not_found", "Appointment not found")
-    return appt
+    # The shared rule: the holder of another office's pool appointment fills its checklist too.
+    return scoped_appointment(session, claims, appointment_id)
 
 
 @router.get("/appointments/{appointment_id}/checklist", responses={404: {}})

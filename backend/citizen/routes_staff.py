@@ -20,7 +20,7 @@ from backend.citizen.routes_citizen import SignalIn, attachment, receive_documen
 from backend.citizen.service import CitizenServices, change_status, get_citizen_services
 from backend.citizen.signalling import SignalError, validate_message
 from backend.citizen.turn import ice_servers
-from backend.deps import Caller, current_claims, office_scope
+from backend.deps import Caller, current_claims, may_serve, scoped_appointment
 from backend.errors import ApiError
 from backend.models import Appointment
 from backend.pool.service import admit_guard
@@ -44,13 +44,7 @@ class AdmitIn(BaseModel):
 
 def scoped(session: Session, claims: AccessClaims, appointment_id: str) -> Appointment:
     """The appointment if the caller may serve it; out of scope answers like missing (404)."""
-    appt = session.get(Appointment, appointment_id)
-    scope = office_scope(claims)
-    # An informador serves pool appointments of other offices once they took them (interterritorial).
-    mine = appt is not None and appt.staff_id == claims.staff_id
-    if appt is None or (scope is not None and appt.office_id not in scope and not mine):
-        raise ApiError(404, "not_found", "Appointment not found")
-    return appt
+    return scoped_appointment(session, claims, appointment_id)
 
 
 def _base_url(svc: CitizenServices, request: Request) -> str:
@@ -179,13 +173,9 @@ def staff_download(
     claims: Annotated[AccessClaims, Depends(current_claims)],
     svc: CitizenDep,
 ) -> FileResponse:
-    scope = office_scope(claims)
-
     def allowed(session: Session, doc: Any) -> bool:
         appt = session.get(Appointment, doc.appointment_id)
-        return appt is not None and (
-            scope is None or appt.office_id in scope or appt.staff_id == claims.staff_id
-        )
+        return appt is not None and may_serve(claims, appt)
 
     found = docs.open_for_download(
         svc.core.db,

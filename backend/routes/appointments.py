@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from backend import audit
 from backend.appointments import to_json, transition_error
-from backend.deps import Caller, ServicesDep, office_scope
+from backend.deps import Caller, ServicesDep, office_scope, scoped_appointment
 from backend.errors import ApiError
 from backend.models import Appointment, Office, utcnow
 from backend.schemas import MAX_INT, AppointmentOut, AppointmentPatch, IsoDay, Level, Status, Text
@@ -26,7 +26,6 @@ from backend.security import AccessClaims
 router = APIRouter(tags=["appointments"])
 
 IdPath = Annotated[uuid.UUID, Path(description="Appointment id (UUID)")]
-_NOT_FOUND = "Appointment not found"
 
 
 @lru_cache(maxsize=64)
@@ -143,14 +142,7 @@ def _agenda(
 
 
 def _load_scoped(session: Session, claims: AccessClaims, appointment_id: uuid.UUID) -> Appointment:
-    appt = session.get(Appointment, str(appointment_id))
-    scope = office_scope(claims)
-    # Out of scope answers exactly like missing, so ids of other offices are not revealed. The holder
-    # may be of another office (a pool appointment they took): they read and close it too.
-    mine = appt is not None and appt.staff_id == claims.staff_id
-    if appt is None or (scope is not None and appt.office_id not in scope and not mine):
-        raise ApiError(404, "not_found", _NOT_FOUND)
-    return appt
+    return scoped_appointment(session, claims, appointment_id)
 
 
 def _zone_of(session: Session, office_id: int) -> ZoneInfo:
