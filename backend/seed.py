@@ -214,7 +214,7 @@ def seed_demo(
     unless reset=True, which replaces that day's appointments.
     """
     day = day or today_madrid()
-    entries = load_catalogue(catalogue_path(catalogue))
+    entries = load_catalogue(catalogue_path(catalogue, demo=True))
     with db.write() as s:
         upsert_catalogue(s, entries)
         has_staff = (s.scalar(select(func.count()).select_from(Staff)) or 0) > 0

@@ -18,6 +18,8 @@ from backend.seed import seed_demo
 
 DAY = date(2026, 11, 24)
 MADRID = ZoneInfo("Europe/Madrid")
+# The pilot tràmits of DESIGN.md: crema (burning), deposit refunds, habitability cards, traffic fines.
+PILOT_CODES = {"autoritzacio-crema", "devolucio-fiances", "cedula-habitabilitat", "consulta-sancions-transit"}
 
 
 def _seeded(path, day=DAY) -> Database:
@@ -127,8 +129,29 @@ def test_catalogue_loader_errors_name_the_problem(tmp_path, body, message):
 
 
 def test_real_catalogue_loads():
-    from backend.catalogue_loader import DEFAULT_CATALOGUE, FALLBACK_CATALOGUE
+    from backend.catalogue_loader import DEFAULT_CATALOGUE, FALLBACK_CATALOGUE, catalogue_path
 
-    assert len(load_catalogue(FALLBACK_CATALOGUE)) >= 8
-    if DEFAULT_CATALOGUE.exists():
-        assert len(load_catalogue(DEFAULT_CATALOGUE)) >= 30
+    assert catalogue_path() == DEFAULT_CATALOGUE == catalogue_path(demo=True)
+    entries = load_catalogue(DEFAULT_CATALOGUE)
+    assert len(entries) == 33
+    assert {e.code for e in entries if e.source == "pilot"} == PILOT_CODES
+    assert len(load_catalogue(FALLBACK_CATALOGUE)) == 8
+
+
+def test_missing_catalogue_fails_loudly_except_in_the_demo(tmp_path, monkeypatch, caplog):
+    from backend import catalogue_loader
+
+    monkeypatch.setattr(catalogue_loader, "DEFAULT_CATALOGUE", tmp_path / "gone.toml")
+    with pytest.raises(CatalogueError, match=r"gone\.toml not found: the full tràmit catalogue is required"):
+        catalogue_loader.catalogue_path()
+    # `backend seed` (the real catalogue load) refuses instead of loading 8 tràmits.
+    from backend.__main__ import main
+
+    with pytest.raises(CatalogueError, match="full tràmit catalogue is required"):
+        main(["seed", "--data-dir", str(tmp_path), "--database-url", f"sqlite:///{tmp_path / 'real.db'}"])
+    # The demo still starts, saying so in the log.
+    assert catalogue_loader.catalogue_path(demo=True) == catalogue_loader.FALLBACK_CATALOGUE
+    assert "the demo uses the small fallback catalogue" in caplog.text
+    db = _seeded(tmp_path / "demo.db")
+    with db.read() as s:
+        assert len(s.scalars(select(Tramit)).all()) == 8
