@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from PyQt6.QtCore import Qt
 
+from console.domain.appointment import Status
 from console.labels import status_name
 from console.models.agenda_table import AppointmentRole, Column, SyncStateRole
 from tests.console.conftest import client_for
@@ -53,13 +55,20 @@ def test_agenda_shows_the_seeded_day(backend_server, consoles):
     # A detail pane shows the selected appointment; citizen text is plain text.
     assert view.detail.appointment is not None
     assert view.detail.title.textFormat() == Qt.TextFormat.PlainText
-    # Filters: a citizen's name, then a status that nobody has.
+    # Filters: a citizen's name, a status that some have, then a status that nobody has.
     view.search.setText(server[0]["citizen_name"])
     assert 1 <= view.proxy.rowCount() < len(server)
     view.search.clear()
-    view.status_filter.setCurrentIndex(view.status_filter.findData("in_call"))
-    if not any(i["status"] == "in_call" for i in server):
-        assert view.table_stack.currentWidget() is view.empty
+    present = Counter(i["status"] for i in server)
+    common, count = present.most_common(1)[0]
+    view.status_filter.setCurrentIndex(view.status_filter.findData(common))
+    assert view.proxy.rowCount() == count < len(server)
+    assert view.table_stack.currentWidget() is view.table
+    nobody = next(s.value for s in Status if s.value not in present)  # the seed never has them all
+    view.status_filter.setCurrentIndex(view.status_filter.findData(nobody))
+    assert view.status_filter.currentData() == nobody
+    assert view.proxy.rowCount() == 0
+    assert view.table_stack.currentWidget() is view.empty
 
 
 def test_day_navigation_shows_an_empty_day(backend_server, consoles, qtbot, until):
@@ -68,10 +77,10 @@ def test_day_navigation_shows_an_empty_day(backend_server, consoles, qtbot, unti
     view = console.agenda_view
     qtbot.mouseClick(view.next_day, Qt.MouseButton.LeftButton)
     until(lambda: view.day > backend_server.day, what="next day")
-    server = client_for(backend_server).day(view.day.isoformat())
-    until(lambda: console.agenda_model.rowCount() == len(server), what="next day's rows")
-    if not server:
-        assert view.table_stack.currentWidget() is view.empty
+    # The backend seeds one day only: the next one is empty, and the view says so.
+    assert client_for(backend_server).day(view.day.isoformat()) == []
+    until(lambda: console.agenda_model.rowCount() == 0, what="next day's (no) rows")
+    assert view.table_stack.currentWidget() is view.empty
     qtbot.mouseClick(view.prev_day, Qt.MouseButton.LeftButton)
     until(lambda: view.day == backend_server.day and console.agenda_model.rowCount() > 0, what="back")
 
