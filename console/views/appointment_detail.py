@@ -23,6 +23,7 @@ from console import formatting
 from console.domain.appointment import Appointment, Outcome, Status, allowed_transitions
 from console.i18n import _, ngettext
 from console.labels import OUTCOME_NAMES, language_name, level_name, outcome_name, status_action, status_name
+from console.views.tone import set_tone
 
 
 def _plain_label(parent: QWidget) -> QLabel:
@@ -208,9 +209,7 @@ class AppointmentDetail(QFrame):
         title.setObjectName("sectionTitle")
         self.waiting_note = QLabel(self.call_box)
         self.waiting_note.setObjectName("waitingNote")
-        self.waiting_note.setStyleSheet(
-            "background: #ffe8a3; color: #5d4100; font-weight: 600; padding: 6px; border-radius: 4px;"
-        )
+        set_tone(self.waiting_note, "warning")
         self.waiting_note.hide()
         self.send_link = QPushButton(_("Send link"), self.call_box)
         self.send_link.setObjectName("sendLink")
@@ -263,7 +262,7 @@ class AppointmentDetail(QFrame):
         if self._appointment is None or self._appointment.id != appointment_id:
             return
         self.call_result.setText(text)
-        self.call_result.setStyleSheet("color: #c62828;" if error else "color: #2e7d32;")
+        set_tone(self.call_result, "error" if error else "ok")
         self.call_result.show()
 
     def _update_call_actions(self) -> None:

@@ -20,6 +20,7 @@ from PyQt6.QtWidgets import (
 from console.i18n import _
 from console.labels import language_name
 from console.models.board_models import STATE_NAMES, format_wait
+from console.views.tone import set_tone
 
 
 class PoolView(QWidget):
@@ -80,7 +81,7 @@ class PoolView(QWidget):
 
     def show_message(self, text: str, error: bool) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet("color:#8c1d18;font-weight:600;" if error else "color:#1b7f3b;")
+        set_tone(self.message, "error" if error else "ok")
         self.message.show()
 
     def _on_double_click(self, entry: QListWidgetItem) -> None:
