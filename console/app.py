@@ -163,6 +163,7 @@ class Console(QObject):
         ctx, window, agenda_view = self.ctx, self.window, self.agenda_view
         self.login_view.login_requested.connect(self._on_login_requested)
         ctx.session.store_checked.connect(self.login_view.set_secure_store)
+        ctx.session.store_failed.connect(self._on_store_failed)
         ctx.session.login_failed.connect(self._on_login_failed)
         ctx.session.logged_in.connect(self._on_logged_in)
 
@@ -341,6 +342,10 @@ class Console(QObject):
     def _on_login_requested(self, server_url: str, username: str, password: str) -> None:
         self.login_view.set_busy(True)
         spawn(self.ctx.session.login(server_url, username, password))
+
+    def _on_store_failed(self, reason: str) -> None:
+        # Already past the login view: the window says it too, once (later saves stay in memory).
+        self.window.show_error(self.login_view.set_store_failed())
 
     def _on_login_failed(self, message: str) -> None:
         self.login_view.show_error(message)

@@ -24,11 +24,13 @@ class SessionService(QObject):
 
     Signals:
         store_checked: whether a secure credential store exists. arg: bool
+        store_failed: the keyring refused to save the session (next start asks the password). arg: reason
         logged_in: a session started. args: Staff, Office | None, online: bool
         login_failed: a user-facing message
     """
 
     store_checked = pyqtSignal(bool)
+    store_failed = pyqtSignal(str)
     logged_in = pyqtSignal(object, object, bool)
     login_failed = pyqtSignal(str)
 
@@ -43,6 +45,8 @@ class SessionService(QObject):
         super().__init__(parent)
         self._api = api
         self._credentials = credentials
+        # Saves run on worker threads; a signal emitted there is queued to the GUI thread's slots.
+        credentials.on_write_failed = self.store_failed.emit
         self._settings = settings
         self._db = db
         self.server_url = ""

@@ -55,6 +55,9 @@ class CredentialStore:
         self._memory_only = memory_only  # the demo: throwaway sessions stay out of the real keyring
         self.secure: bool | None = None  # unknown until probe()
         self.backend_name = ""
+        # Called (on the thread that saved) when the keyring refused a write: the UI must say so.
+        self.on_write_failed: Callable[[str], None] | None = None
+        self.write_error = ""
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
@@ -101,10 +104,24 @@ class CredentialStore:
 
         try:
             keyring.set_password(SERVICE, account, token)
-        except keyring.errors.KeyringError as exc:
-            # Never fall back to a file: keep it for this session only.
-            log.sync.warning("keyring write failed, token kept in memory: %s", exc)
-            self._memory[account] = token
+        except Exception as exc:  # noqa: BLE001 - D-Bus and backend errors are not all KeyringError
+            self._write_failed(account, token, exc)
+
+    def _write_failed(self, account: str, token: str, exc: Exception) -> None:
+        """Never fall back to a file: the token stays in memory for this session, the store counts as
+        not secure from now on (later rotations go to memory too) and the UI is told, so nobody is
+        surprised by a password prompt at the next start."""
+        log.sync.warning("keyring write failed, token kept in memory: %s", exc)
+        self.secure = False
+        self._memory[account] = token
+        self.write_error = str(exc) or type(exc).__name__
+        import keyring
+
+        # An older token left there would only be refused (its family is revoked on reuse).
+        with contextlib.suppress(Exception):
+            keyring.delete_password(SERVICE, account)
+        if self.on_write_failed is not None:
+            self.on_write_failed(self.write_error)
 
     def delete_sync(self, server_url: str, username: str) -> None:
         account = _account(server_url, username)

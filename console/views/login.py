@@ -123,3 +123,10 @@ class LoginView(QWidget):
             )
         )
         self.store_notice.show()
+
+    def set_store_failed(self) -> str:
+        """The keyring refused to save this session: say what it means. Returns the text shown."""
+        text = _("Could not save your session in the keyring: you will be asked for the password next time.")
+        self.store_notice.setText(text)
+        self.store_notice.show()
+        return text

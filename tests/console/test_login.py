@@ -5,10 +5,14 @@ from __future__ import annotations
 import keyring
 import keyring.backends.fail
 import keyring.backends.null
+import keyring.errors
 import pytest
 from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QMessageBox
 
+from console import paths
 from console.sync.credentials import SERVICE
+from tests.helpers.asyncloop import MemoryKeyring
 
 
 def account(server) -> tuple[str, str]:
@@ -54,14 +58,60 @@ def test_no_secure_store_says_so_and_keeps_the_token_in_memory(backend, backend_
     assert "keyring" in console.login_view.store_notice.text()
     consoles.login(console)  # still works, for this session
     assert console.ctx.credentials.secure is False
-    assert console.ctx.credentials.load_sync(backend_server.url, "marta")  # kept in memory
+    refresh = console.ctx.api.tokens.get()[1]
+    assert len(refresh) >= 32
+    assert console.ctx.credentials.load_sync(backend_server.url, "marta") == refresh  # kept in memory
     consoles.stop(console)
-    # Nothing was written anywhere on disk except settings and cache: no token in any file.
-    token_files = [p for p in tmp_path.rglob("*") if p.is_file() and b"refresh" in p.read_bytes().lower()]
-    assert token_files == []
+    assert_token_in_no_file(refresh, tmp_path)
 
     again = consoles.start(backend_server.url)
     assert again.window.stack.currentWidget() is again.login_view  # the password is needed again
+
+
+def assert_token_in_no_file(token: str, root) -> None:
+    """Not the token, nor a long piece of it, in any file the console wrote: settings, cache, outbox…"""
+    files = [p for p in root.rglob("*") if p.is_file()]
+    # The search covers the QSettings file and the cache database (they exist: the login wrote both).
+    assert paths.settings_file() in files and paths.local_db() in files, files
+    needles = [token.encode(), token[:24].encode(), token[-24:].encode()]
+    holding = [str(p) for p in files if any(n in p.read_bytes() for n in needles)]
+    assert holding == []
+
+
+class RefusingKeyring(MemoryKeyring):
+    """A secure-looking backend whose writes fail, as a locked or broken Secret Service does."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.PasswordSetError("the collection is locked")
+
+
+def test_a_keyring_write_failure_is_shown_and_the_session_stays_in_memory(
+    backend_server, consoles, tmp_path, until
+):
+    backend = RefusingKeyring()
+    backend.store[account(backend_server)] = "an-old-token-of-a-previous-session"
+    keyring.set_keyring(backend)  # the autouse memory_keyring fixture restores the previous one
+    console = consoles.start(backend_server.url)
+    notice = console.login_view.store_notice
+    assert notice.isHidden() and console.ctx.credentials.secure is True  # nothing known to be wrong yet
+    consoles.login(console)  # the login itself works
+    expected = "Could not save your session in the keyring: you will be asked for the password next time."
+    until(lambda: notice.text() == expected, what="keyring notice")
+    assert not notice.isHidden()
+    assert console.ctx.credentials.secure is False
+    # Already in the workspace: the window says it too.
+    boxes = [b for b in console.window.findChildren(QMessageBox) if b.isVisible()]
+    assert [b.text() for b in boxes] == [expected]
+    boxes[0].close()
+    refresh = console.ctx.api.tokens.get()[1]
+    assert console.ctx.credentials.load_sync(backend_server.url, "marta") == refresh
+    # The stale token is gone from the keyring (it would only be refused), and the new one not there.
+    assert backend.store == {}
+    consoles.stop(console)
+    assert_token_in_no_file(refresh, tmp_path)
+
+    again = consoles.start(backend_server.url)
+    assert again.window.stack.currentWidget() is again.login_view  # as the notice said
 
 
 def test_a_revoked_session_asks_for_the_password_again(backend_server, consoles, memory_keyring, until):
