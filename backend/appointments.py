@@ -6,6 +6,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from backend.models import Appointment
+from backend.security import AccessClaims
 
 TERMINAL = frozenset({"completed", "no_show", "cancelled"})
 
@@ -32,8 +33,19 @@ def transition_error(current: str, new: str) -> str | None:
     return None
 
 
-def to_json(appt: Appointment, tz: ZoneInfo) -> dict[str, Any]:
-    """Built by hand (not through pydantic) because the agenda list is the hot path."""
+def sees_personal_data(claims: AccessClaims, appt: Appointment) -> bool:
+    """Personal data beyond the contact (the date of birth) is for the appointment's own office, and
+    for whoever holds it (another office's informador who took it from the pool identifies the citizen);
+    not for admins or supervisors of other offices, nor for events broadcast to boards."""
+    return claims.office_id == appt.office_id or (
+        appt.staff_id is not None and appt.staff_id == claims.staff_id
+    )
+
+
+def to_json(appt: Appointment, tz: ZoneInfo, *, personal: bool = False) -> dict[str, Any]:
+    """Built by hand (not through pydantic) because the agenda list is the hot path. `personal`
+    (see sees_personal_data) fills citizen_birth_date; otherwise it is null."""
+    birth = appt.citizen_birth_date if personal else None
     return {
         "id": appt.id,
         "office_id": appt.office_id,
@@ -46,6 +58,7 @@ def to_json(appt: Appointment, tz: ZoneInfo) -> dict[str, Any]:
         "citizen_name": appt.citizen_name,
         "citizen_phone": appt.citizen_phone,
         "citizen_email": appt.citizen_email,
+        "citizen_birth_date": birth.isoformat() if birth else None,
         "language": appt.language,
         "status": appt.status,
         "version": appt.version,

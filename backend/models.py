@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -92,6 +92,8 @@ class Appointment(Base):
     citizen_name: Mapped[str] = mapped_column(String(200))
     citizen_phone: Mapped[str] = mapped_column(String(32), default="")
     citizen_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    # Personal data: compared in identification, shown only to the office's staff (backend/appointments.py).
+    citizen_birth_date: Mapped[date | None] = mapped_column(Date, default=None)
     language: Mapped[str] = mapped_column(String(8), default="ca")
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     # Optimistic concurrency: the ORM adds "WHERE version = :old" to every UPDATE (see mapper args).

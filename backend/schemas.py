@@ -115,6 +115,7 @@ class AppointmentOut(BaseModel):
     citizen_name: str
     citizen_phone: str
     citizen_email: str | None
+    citizen_birth_date: date | None = None  # only for the office's own staff (personal data)
     language: str
     status: Status
     version: int

@@ -158,9 +158,10 @@ def _day_for_staff(
             if status == "cancelled" and rng.random() < 0.6:
                 status = "confirmed"
         outcome = rng.choice(_OUTCOMES) if status == "completed" else None
+        appt_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         out.append(
             Appointment(
-                id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                id=appt_id,
                 office_id=office.id,
                 staff_id=staff_id,
                 pool=staff_id is None,
@@ -171,6 +172,7 @@ def _day_for_staff(
                 citizen_name=name,
                 citizen_phone=phone,
                 citizen_email=email,
+                citizen_birth_date=demo_birth_date(appt_id, day),
                 language=language,
                 status=status,
                 version=1,
@@ -180,6 +182,16 @@ def _day_for_staff(
         )
         cursor += timedelta(minutes=duration + rng.choice([0, 0, 5, 10]))
     return out
+
+
+def demo_birth_date(appointment_id: str, day: date) -> date:
+    """An adult's plausible date of birth (18 to 85 years old on `day`), fixed per appointment.
+
+    Drawn from its own generator keyed by the appointment id, so adding it left the rest of the
+    demo agenda (names, times, tràmits) exactly as it was for a given day.
+    """
+    rng = random.Random(f"birth-{appointment_id}")
+    return day - timedelta(days=rng.randint(18 * 365 + 5, 85 * 365))
 
 
 def demo_appointments(session: Session, day: date) -> list[Appointment]:

@@ -10,6 +10,7 @@ from pydantic import Field, StrictInt, StrictStr
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.appointments import sees_personal_data
 from backend.checklists import service
 from backend.deps import Caller, ServicesDep, scoped_appointment
 from backend.errors import ApiError
@@ -51,7 +52,8 @@ def _load(session: Session, claims: AccessClaims, appointment_id: uuid.UUID) -> 
 @router.get("/appointments/{appointment_id}/checklist", responses={404: {}})
 def get_checklist(appointment_id: IdPath, claims: Caller, services: ServicesDep) -> dict[str, Any]:
     with services.db.read() as s:
-        return service.run_json(s, _load(s, claims, appointment_id))
+        appt = _load(s, claims, appointment_id)
+        return service.run_json(s, appt, personal=sees_personal_data(claims, appt))
 
 
 @router.post(
@@ -66,7 +68,7 @@ def post_events(
             caller = service.caller_for(s, claims.staff_id, claims.role)
             added = service.append(s, appt, caller, body.expected_seq, [e.model_dump() for e in body.events])
             office_id, last_seq = appt.office_id, added[-1].seq
-            result = service.run_json(s, appt)
+            result = service.run_json(s, appt, personal=sees_personal_data(claims, appt))
     except IntegrityError:
         # PostgreSQL: another writer took the same seq first (SQLite serialises writers instead).
         with services.db.read() as s:

@@ -42,7 +42,7 @@ from console.scripts import (
     load_script,
 )
 from console.scripts.engine import MAX_NOTE_CHARS, MIN_OVERRIDE_REASON_CHARS, SYSTEM_ACTOR
-from console.scripts.evidence import sanitize, validate
+from console.scripts.evidence import require_uncompared_note, sanitize, validate
 from console.scripts.gates import all_gates, gate_status
 from console.scripts.loader import default_scripts_dir
 
@@ -118,7 +118,7 @@ def run_context(session: Session, appt: Appointment, rows: list[ChecklistEventRo
     facts = AppointmentFacts(
         appointment_id=appt.id,
         citizen_name=appt.citizen_name,
-        birth_date=None,  # appointments do not carry it yet: the engine records the answer as unverified
+        birth_date=appt.citizen_birth_date,  # None: see evidence.require_uncompared_note
         citizen_language=_enum(Language, appt.language, Language.CA),
     )
     return RunContext(script, facts, context)
@@ -151,11 +151,17 @@ def replay(ctx: RunContext, rows: list[ChecklistEventRow]) -> ChecklistRun:
     return ChecklistRun.replay(ctx.script, ctx.appointment, ctx.context, events)
 
 
-def run_json(session: Session, appt: Appointment) -> dict[str, Any]:
-    """GET .../checklist: what a console needs to rebuild the run (and what gates say right now)."""
+def run_json(session: Session, appt: Appointment, *, personal: bool = True) -> dict[str, Any]:
+    """GET .../checklist: what a console needs to rebuild the run (and what gates say right now).
+
+    `personal=False` (a caller outside the office, backend.appointments.sees_personal_data) leaves the
+    date of birth out of the appointment facts; the events keep what was recorded."""
     rows = stored_rows(session, appt.id)
     ctx = run_context(session, appt, rows)
     run = replay(ctx, rows)
+    facts = ctx.appointment.to_dict()
+    if not personal:
+        facts["birth_date"] = None
     return {
         "appointment_id": appt.id,
         "script_id": ctx.script.id,
@@ -165,7 +171,7 @@ def run_json(session: Session, appt: Appointment) -> dict[str, Any]:
             "identification_level": ctx.context.identification_level.value,
             "recording_policy": ctx.context.recording_policy.value,
         },
-        "appointment": ctx.appointment.to_dict(),
+        "appointment": facts,
         "events": [row.event for row in rows],
         "facts": {Fact.PIN_VERIFIED.value: pin_verified(session, appt.id)},
         "gates": {
@@ -274,6 +280,16 @@ def _check_evidence(i: int, event: ChecklistEvent, run: ChecklistRun) -> None:
         raise _invalid(i, "invalid_event", f"{item.id} is only set by the backend's facts")
 
 
+def _check_uncompared_birth_date(i: int, event: ChecklistEvent, run: ChecklistRun) -> None:
+    """Full identification without a date of birth on the appointment needs the informador's note."""
+    if event.action is not Action.TICK or event.item_id is None or not run.has_item(event.item_id):
+        return
+    try:
+        require_uncompared_note(run.item(event.item_id), run.appointment, run.context, event.note)
+    except LocalizedError as exc:
+        raise _invalid(i, "invalid_evidence", exc.message(Language.EN), "note") from None
+
+
 def stale(session: Session, appt: Appointment) -> ApiError:
     return ApiError(
         409,
@@ -299,6 +315,7 @@ def append(
     for i, event in enumerate(events):
         _check_authority(i, event, caller, facts)
         _check_evidence(i, event, run)
+        _check_uncompared_birth_date(i, event, run)
         try:
             run.apply(event)
         except RunError as exc:

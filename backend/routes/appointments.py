@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend import audit
-from backend.appointments import to_json, transition_error
+from backend.appointments import sees_personal_data, to_json, transition_error
 from backend.deps import Caller, ServicesDep, office_scope, scoped_appointment
 from backend.errors import ApiError
 from backend.models import Appointment, Office, utcnow
@@ -87,6 +87,7 @@ async def list_appointments(
             level=level,
             tramit_code=tramit_code,
             pool=pool,
+            viewer=claims,
         )
     )
 
@@ -101,6 +102,7 @@ def _agenda(
     level: str | None,
     tramit_code: str | None,
     pool: bool | None,
+    viewer: AccessClaims,
 ) -> JSONResponse:
     zones = _office_zones(s)
     if office_id is not None:
@@ -138,7 +140,9 @@ def _agenda(
         query = query.where(Appointment.pool.is_(pool))
     rows = s.scalars(query.order_by(Appointment.start, Appointment.id)).all()
     # Built directly (no per-row pydantic validation): this is the agenda's hot path.
-    return JSONResponse([to_json(a, zones[a.office_id]) for a in rows])
+    return JSONResponse(
+        [to_json(a, zones[a.office_id], personal=sees_personal_data(viewer, a)) for a in rows]
+    )
 
 
 def _load_scoped(session: Session, claims: AccessClaims, appointment_id: uuid.UUID) -> Appointment:
@@ -154,7 +158,7 @@ def _zone_of(session: Session, office_id: int) -> ZoneInfo:
 def get_appointment(appointment_id: IdPath, claims: Caller, services: ServicesDep) -> dict[str, Any]:
     with services.db.read() as s:
         appt = _load_scoped(s, claims, appointment_id)
-        return to_json(appt, _zone_of(s, appt.office_id))
+        return to_json(appt, _zone_of(s, appt.office_id), personal=sees_personal_data(claims, appt))
 
 
 def _stale(current: dict[str, Any]) -> ApiError:
@@ -191,13 +195,15 @@ def patch_appointment(
                 actor_staff_id=claims.staff_id,
                 data={"changes": changes, "version": appt.version},
             )
-            result = to_json(appt, tz)
+            # The event goes to boards and colleagues: without the date of birth; the caller gets it.
+            published = to_json(appt, tz)
+            result = to_json(appt, tz, personal=sees_personal_data(claims, appt))
             office_id = appt.office_id
     except StaleDataError:
         with services.db.read() as s:
             appt = _load_scoped(s, claims, appointment_id)
             raise _stale(to_json(appt, _zone_of(s, appt.office_id))) from None
-    services.bus.publish("appointment.updated", office_id, {"appointment": result})
+    services.bus.publish("appointment.updated", office_id, {"appointment": published})
     return result
 
 

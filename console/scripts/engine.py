@@ -112,6 +112,7 @@ class ChecklistEngine:
         if item.kind is ItemKind.AUTOMATIC:
             raise ChecklistError("automatic_item", label=item.label, fact=str(item.fact))
         state, clean = evidence.validate(item, values or {}, self.run.appointment, self.today())
+        evidence.require_uncompared_note(item, self.run.appointment, self.run.context, note)
         return self._emit(Action.TICK, by, item_id=item_id, state=state, values=clean, note=_note(note))
 
     def answer_consent(self, item_id: str, by: str, granted: bool, note: str = "") -> ChecklistEvent:

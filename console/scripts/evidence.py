@@ -12,7 +12,14 @@ from datetime import date
 
 from console.scripts import identity
 from console.scripts.messages import LocalizedError
-from console.scripts.model import DocumentType, ItemKind, MatchField, ScriptItem
+from console.scripts.model import (
+    DocumentType,
+    IdentificationLevel,
+    ItemKind,
+    MatchField,
+    ScriptContext,
+    ScriptItem,
+)
 from console.scripts.run import AppointmentFacts, ItemState, Value
 
 MAX_VALUE_CHARS = 500
@@ -139,3 +146,24 @@ def _data_match(
         # Without a date on the appointment the citizen's answer is recorded, but marked unverified.
         result["birth_date_compared"] = appointment.birth_date is not None
     return ItemState.DONE, result
+
+
+def require_uncompared_note(
+    item: ScriptItem, appointment: AppointmentFacts, context: ScriptContext, note: str
+) -> None:
+    """Full identification with no date of birth on the appointment: a tick needs the informador's note.
+
+    Appointments booked without a date of birth are common, so refusing outright would stop the office;
+    accepting any date silently would make the check meaningless. The informador compares it with the
+    ID document and says so in the note (audited with the event, which records birth_date_compared
+    = false); a supervisor's item override remains for anything else. Basic identification records the
+    answer as unverified without a note.
+    """
+    if (
+        item.kind is ItemKind.DATA_MATCH
+        and MatchField.BIRTH_DATE in item.fields
+        and appointment.birth_date is None
+        and context.identification_level is IdentificationLevel.FULL
+        and not note.strip()
+    ):
+        raise EvidenceError("birth_date_uncompared")

@@ -140,6 +140,16 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "es": "La fecha de nacimiento no coincide con la de la cita.",
         "eu": "Jaiotze-data ez dator bat hitzordukoarekin.",
     },
+    "birth_date_uncompared": {
+        "en": "The appointment has no date of birth to compare with: check it against the ID document "
+        "and write in the note what you compared it with.",
+        "ca": "La cita no té data de naixement per comparar-la: comproveu-la amb el document d'identitat "
+        "i escriviu a la nota amb què l'heu comparada.",
+        "es": "La cita no tiene fecha de nacimiento para compararla: compruébela con el documento de "
+        "identidad y escriba en la nota con qué la ha comparado.",
+        "eu": "Hitzorduak ez du jaiotze-datarik konparatzeko: egiaztatu nortasun-agiriarekin eta idatzi "
+        "oharrean zerekin konparatu duzun.",
+    },
     "doc_type_not_allowed": {
         "en": "This step does not accept this document type ({value}).",
         "ca": "Aquest pas no accepta aquest tipus de document ({value}).",

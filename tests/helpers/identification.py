@@ -79,12 +79,15 @@ def post_events(
     return body
 
 
-def _values(kind: str, citizen_name: str) -> dict[str, Any]:
+def _values(kind: str, appointment: dict[str, Any]) -> dict[str, Any]:
     if kind == "id_document":
         expiry = (date.today() + timedelta(days=400)).isoformat()
         return {"doc_type": "dni", "number": "12345678Z", "expiry": expiry}
     if kind == "data_match":
-        return {"name": citizen_name, "birth_date": "17/05/1980"}
+        # The date of birth the appointment carries (the seed gives every demo appointment one).
+        birth = appointment.get("birth_date")
+        assert birth, "the appointment has no date of birth to match"
+        return {"name": str(appointment.get("citizen_name") or ""), "birth_date": birth}
     if kind == "consent":
         return {"granted": True}
     return {}
@@ -104,7 +107,6 @@ def complete_identification(
     backend refuses the fact otherwise)."""
     body = checklist(api, headers, appointment_id)
     engine = engine_from(body)
-    name = str(body["appointment"].get("citizen_name") or "")
     events: list[ChecklistEvent] = []
     for item_id in engine.gate_status(gate).missing:
         if item_id in leave_pending:
@@ -115,7 +117,7 @@ def complete_identification(
             assert body["facts"].get(fact), f"{item_id}: the backend has not reported {fact!r} (PIN exchange)"
             events += engine.apply_fact(fact, True)
         else:
-            events.append(engine.tick(item_id, username, _values(item.kind.value, name)))
+            events.append(engine.tick(item_id, username, _values(item.kind.value, body["appointment"])))
     if events:
         post_events(api, headers, appointment_id, len(body["events"]), events)
     return checklist(api, headers, appointment_id)

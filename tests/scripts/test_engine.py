@@ -91,9 +91,19 @@ def test_data_match_is_tolerant_but_not_of_other_people(make_engine: MakeEngine)
 def test_data_match_without_birth_date_on_the_appointment_is_marked_unverified(
     make_engine: MakeEngine,
 ) -> None:
+    # Full identification: nothing to compare with, so the informador must say what they checked.
     engine = make_engine(birth_date=None)
-    engine.tick(MATCH, "marta", VALID_MATCH)
+    with pytest.raises(EvidenceError) as caught:
+        engine.tick(MATCH, "marta", VALID_MATCH)
+    assert caught.value.code == "birth_date_uncompared" and engine.run.events == ()
+    assert "ID document" in caught.value.message("en")
+    engine.tick(MATCH, "marta", VALID_MATCH, note="Compared with the DNI shown to the camera")
     assert engine.run.record(MATCH).values["birth_date_compared"] is False
+    assert engine.run.record(MATCH).note == "Compared with the DNI shown to the camera"
+    # Basic identification records the answer as unverified without a note.
+    basic = make_engine("assistida", identification="basic", birth_date=None)
+    basic.tick(MATCH, "marta", VALID_MATCH)
+    assert basic.run.record(MATCH).values["birth_date_compared"] is False
     with pytest.raises(EvidenceError) as caught:
         make_engine(citizen_name=None).tick(MATCH, "marta", VALID_MATCH)
     assert caught.value.code == "name_unknown"
