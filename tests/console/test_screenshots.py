@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from PyQt6.QtWidgets import QApplication, QWidget
 from console import i18n
 from console.i18n_build import compile_all
 from console.resources import stylesheet
+from console.services.tasks import spawn
 
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
@@ -24,16 +27,28 @@ def save(widget: QWidget, name: str) -> None:
     assert image.save(str(SHOTS / f"{name}.png"))
 
 
-@pytest.mark.parametrize(
-    ("lang", "theme"),
-    [("ca", "light"), ("es", "light"), ("eu", "light"), ("en", "light"), ("ca", "high_contrast")],
-)
-def test_views_in_each_language_and_theme(lang, theme, backend_server, consoles, qapp, until):  # noqa: PLR0917
+@contextmanager
+def ui(qapp: QApplication, lang: str, theme: str) -> Iterator[None]:
+    """The console's language (its catalogue and Qt's) and theme for one test, then back to the default."""
     compile_all(quiet=True)
     i18n.install(lang)
     i18n.install_qt(qapp, lang)
     qapp.setStyleSheet(stylesheet(theme))
     try:
+        yield
+    finally:
+        i18n._translations = gettext.NullTranslations()
+        i18n._language = i18n.DEFAULT_LANGUAGE
+        i18n.install_qt(qapp, i18n.DEFAULT_LANGUAGE)
+        qapp.setStyleSheet("")
+
+
+@pytest.mark.parametrize(
+    ("lang", "theme"),
+    [("ca", "light"), ("es", "light"), ("eu", "light"), ("en", "light"), ("ca", "high_contrast")],
+)
+def test_views_in_each_language_and_theme(lang, theme, backend_server, consoles, qapp, until):  # noqa: PLR0917
+    with ui(qapp, lang, theme):
         console = consoles.start(backend_server.url)
         console.agenda_model.set_theme(theme)  # as the settings dialog's theme_changed does
         window = console.window
@@ -42,12 +57,26 @@ def test_views_in_each_language_and_theme(lang, theme, backend_server, consoles,
         consoles.login(console)
         agenda = console.agenda_view
         agenda.table.setFocus()
-        agenda.table.selectRow(1)
+        until(lambda: console.agenda_model.rowCount() > 0, what="the seeded day")
+        # An attended appointment still to come: its checklist has every identification item to show.
+        appt = next(
+            a
+            for a in console.agenda_model.appointments()
+            if a.status in ("scheduled", "confirmed") and a.level == "atesa"
+        )
+        assert agenda.select_appointment(appt.id)
         until(lambda: agenda.detail.appointment is not None, what="detail")
         save(window, f"console-{lang}-{theme}-2-agenda")
-        console.open_checklist(agenda.detail.appointment)
-        until(lambda: console.checklist_panel.list.model() is not None and console.checklist_dock.isVisible())
+        console.open_checklist(appt)
+        until(lambda: console.checklist_dock.isVisible() and console.checklist_panel.list.model() is not None)
+        until(lambda: console.checklist_panel.list.model().rowCount() > 5, what="the checklist's items")
         save(window, f"console-{lang}-{theme}-3-checklist")
+        spawn(console.open_wizard(appt))
+        until(lambda: bool(console._wizards), what="the tràmit wizard")
+        wizard = console._wizards[appt.id]
+        save(wizard, f"console-{lang}-{theme}-6-wizard")
+        wizard.reject()
+        until(lambda: not console._wizards, what="the wizard closed")
         dialog = console.preferences.open()
         dialog.resize(520, 320)
         save(dialog, f"console-{lang}-{theme}-4-settings")
@@ -55,8 +84,16 @@ def test_views_in_each_language_and_theme(lang, theme, backend_server, consoles,
         for index in range(window.workspace.count()):
             window.workspace.setCurrentIndex(index)
             save(window, f"console-{lang}-{theme}-5-tab{index}")
-    finally:
-        i18n._translations = gettext.NullTranslations()
-        i18n._language = i18n.DEFAULT_LANGUAGE
-        i18n.install_qt(qapp, i18n.DEFAULT_LANGUAGE)
-        qapp.setStyleSheet("")
+
+
+@pytest.mark.parametrize(("lang", "theme"), [("ca", "light"), ("es", "light"), ("ca", "high_contrast")])
+def test_supervisor_board_in_each_language(lang, theme, backend_server, consoles, qapp, until):  # noqa: PLR0917
+    with ui(qapp, lang, theme):
+        supervisor = consoles.start(backend_server.url)
+        supervisor.window.resize(1440, 860)
+        consoles.login(supervisor, "laia")
+        board = supervisor.supervisor
+        until(lambda: board.informadors.rowCount() > 0 and board.office_kpis.rowCount() > 0, what="the board")
+        supervisor.window.workspace.setCurrentWidget(supervisor.supervisor_view)
+        until(supervisor.supervisor_view.isVisible, what="the board shown")
+        save(supervisor.window, f"console-{lang}-{theme}-7-supervisor")
