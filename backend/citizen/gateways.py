@@ -1,13 +1,18 @@
-"""Delivery of outbox messages. A Gateway sends one message or raises GatewayError."""
+"""Delivery of outbox messages. A Gateway sends one message or raises GatewayError.
+
+An e-mail may carry attachments (the receipt PDF): the http gateway sends them base64-encoded in its
+JSON; the log gateway records their name, size and sha256 (the bytes stay in the outbox row)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 log = logging.getLogger("backend.citizen.outbox")
 
@@ -17,11 +22,37 @@ class GatewayError(Exception):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        """As the outbox row stores it (and the http gateway sends it)."""
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": len(self.data),
+            "sha256": self.sha256,
+            "data_b64": base64.b64encode(self.data).decode("ascii"),
+        }
+
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> Attachment:
+        return cls(str(item["filename"]), str(item["content_type"]), base64.b64decode(item["data_b64"]))
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     id: int
     channel: str
     to: str
     body: str
+    attachments: tuple[Attachment, ...] = field(default=())
 
 
 class Gateway(Protocol):
@@ -45,10 +76,21 @@ class DatabaseLogGateway:
             _mask(message.to),
             len(message.body),
         )
+        for item in message.attachments:
+            log.info(
+                "outbox #%d attachment %s (%s, %d bytes, sha256 %s)",
+                message.id,
+                item.filename,
+                item.content_type,
+                len(item.data),
+                item.sha256,
+            )
 
 
 class HttpSmsGateway:
-    """POSTs {"id", "channel", "to", "body"} as JSON with a bearer key; any 2xx is success."""
+    """POSTs {"id", "channel", "to", "body", "attachments"} as JSON with a bearer key; any 2xx is success.
+
+    Each attachment is {"filename", "content_type", "size", "sha256", "data_b64"} (empty list for SMS)."""
 
     name = "http"
 
@@ -61,7 +103,13 @@ class HttpSmsGateway:
 
     def send(self, message: OutgoingMessage) -> None:
         payload = json.dumps(
-            {"id": message.id, "channel": message.channel, "to": message.to, "body": message.body}
+            {
+                "id": message.id,
+                "channel": message.channel,
+                "to": message.to,
+                "body": message.body,
+                "attachments": [a.to_json() for a in message.attachments],
+            }
         ).encode()
         req = urllib.request.Request(
             self.url,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -61,6 +62,9 @@ class OutboxMessage(Base):
     purpose: Mapped[str] = mapped_column(String(16))  # link | pin (the SMS limit counts "pin")
     to: Mapped[str] = mapped_column(String(254))
     body: Mapped[str] = mapped_column(Text)
+    # Files sent with the message (the receipt PDF): [{filename, content_type, size, sha256, data_b64}].
+    # Kept in the row so a retry after a failed delivery sends exactly the same bytes.
+    attachments: Mapped[list[Any]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(8), default="queued")  # queued | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(String(500), default="")

@@ -4,6 +4,7 @@ so a gateway failure never loses a message (it stays queued/failed and is retrie
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from backend.citizen.config import CitizenSettings
 from backend.citizen.gateways import (
+    Attachment,
     DatabaseLogGateway,
     Gateway,
     GatewayError,
@@ -37,9 +39,21 @@ def make_gateways(cfg: CitizenSettings) -> dict[str, Gateway]:
 
 
 def enqueue(
-    session: Session, *, appointment_id: str, channel: str, purpose: str, to: str, body: str
+    session: Session,
+    *,
+    appointment_id: str | None,
+    channel: str,
+    purpose: str,
+    to: str,
+    body: str,
+    attachments: Sequence[Attachment] = (),
 ) -> OutboxMessage:
-    msg = OutboxMessage(appointment_id=appointment_id, channel=channel, purpose=purpose, to=to, body=body)
+    if attachments and channel != "email":
+        raise ValueError("only e-mail messages carry attachments")
+    msg = OutboxMessage(
+        appointment_id=appointment_id, channel=channel, purpose=purpose, to=to, body=body,
+        attachments=[a.to_json() for a in attachments],
+    )  # fmt: skip
     session.add(msg)
     session.flush()
     return msg
@@ -71,7 +85,12 @@ def deliver_pending(db: Database, gateways: dict[str, Gateway], limit: int = 50)
         ).all()
         for m in pending:
             m.status, m.attempts = "sending", m.attempts + 1
-        batch = [OutgoingMessage(m.id, m.channel, m.to, m.body) for m in pending]
+        batch = [
+            OutgoingMessage(
+                m.id, m.channel, m.to, m.body, tuple(Attachment.from_json(a) for a in m.attachments or [])
+            )
+            for m in pending
+        ]
     sent = 0
     for item in batch:
         gateway = gateways.get(item.channel)
