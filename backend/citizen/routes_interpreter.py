@@ -145,6 +145,33 @@ def _mark_call_record(session: Any, appointment_id: str) -> None:
     except ImportError:  # pragma: no cover - a deployment without the pool
         return
     rec = session.get(CallRecord, appointment_id)
+    if rec is None:
+        # The pool's follower creates records from status events, asynchronously: it may not have
+        # seen this call yet. Create the record here; the follower fills in the times later.
+        from sqlalchemy.exc import IntegrityError
+
+        from backend.pool.models import WalkIn
+
+        appt = session.get(Appointment, appointment_id)
+        if appt is None:
+            return
+        walk_in = session.scalar(select(WalkIn.id).where(WalkIn.appointment_id == appointment_id))
+        try:
+            with session.begin_nested():  # the follower may insert the same row at the same moment
+                session.add(
+                    CallRecord(
+                        appointment_id=appointment_id,
+                        office_id=appt.office_id,
+                        staff_id=appt.staff_id,
+                        tramit_code=appt.tramit_code,
+                        walk_in=walk_in is not None,
+                        identification_failures=0,
+                        interpreter=True,
+                    )
+                )
+            return
+        except IntegrityError:
+            rec = session.get(CallRecord, appointment_id, populate_existing=True)
     if rec is not None:
         rec.interpreter = True
 

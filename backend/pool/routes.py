@@ -136,11 +136,14 @@ def _after_take(services: Services, taken: dict[str, Any], staff_id: int) -> dic
     return result
 
 
-def _take(services: Services, claims: AccessClaims, kind: str, item_id: str) -> dict[str, Any]:
+def _take(
+    services: Services, claims: AccessClaims, cfg: PoolSettings, kind: str, item_id: str
+) -> dict[str, Any]:
     if claims.role != "informador":
         raise ApiError(403, "forbidden", "Only informadors take citizens from the pool")
     with services.db.write() as s:
         staff = _staff(s, claims)
+        svc.check_ready_to_take(s, staff, cfg.presence_timeout_s)
         taken = svc.take(s, staff, kind, item_id)
         audit.append(
             s,
@@ -154,22 +157,28 @@ def _take(services: Services, claims: AccessClaims, kind: str, item_id: str) -> 
 
 
 @router.post("/pool/{kind}/{item_id}/take", responses={403: {}, 404: {}, 409: {}})
-def take_item(kind: Kind, item_id: ItemId, claims: Caller, services: ServicesDep) -> dict[str, Any]:
-    """Only one informador wins; the others get 409 already_taken saying who took it."""
-    return _take(services, claims, kind, item_id)
+def take_item(
+    kind: Kind, item_id: ItemId, claims: Caller, services: ServicesDep, cfg: PoolSettingsDep
+) -> dict[str, Any]:
+    """Only one informador wins; the others get 409 already_taken saying who took it. Only a free
+    informador (presence available, not in a call) may take: 409 not_available / in_a_call."""
+    return _take(services, claims, cfg, kind, item_id)
 
 
 @router.post("/pool/take-next", responses={403: {}, 404: {}, 409: {}})
-def take_next(claims: Caller, services: ServicesDep) -> dict[str, Any]:
+def take_next(claims: Caller, services: ServicesDep, cfg: PoolSettingsDep) -> dict[str, Any]:
     """The longest-waiting item this informador may take; tries the next one if someone was faster."""
     if claims.role != "informador":
         raise ApiError(403, "forbidden", "Only informadors take citizens from the pool")
     with services.db.read() as s:
-        candidates = svc.next_candidates(s, _staff(s, claims))
+        staff = _staff(s, claims)
+        # Said first, so a busy informador hears why rather than "nobody is waiting".
+        svc.check_ready_to_take(s, staff, cfg.presence_timeout_s)
+        candidates = svc.next_candidates(s, staff)
     last: ApiError | None = None
     for item in candidates[:10]:
         try:
-            return _take(services, claims, item["kind"], item["id"])
+            return _take(services, claims, cfg, item["kind"], item["id"])
         except ApiError as exc:
             if exc.code != "already_taken":
                 raise
@@ -300,6 +309,8 @@ def reassign(body: ReassignIn, claims: Caller, services: ServicesDep) -> dict[st
             raise ApiError(
                 409, "not_reassignable", f"The appointment is {appt.status}; it cannot be reassigned"
             )
+        if target is not None:
+            _check_reassign_target(s, target, appt, w)
         before = appt.staff_id
         appt.staff_id = target.id if target else None
         if target is None:
@@ -323,6 +334,16 @@ def reassign(body: ReassignIn, claims: Caller, services: ServicesDep) -> dict[st
     if w is not None:
         services.bus.publish("walkin.updated", appt.office_id, result)
     return result
+
+
+def _check_reassign_target(s: Session, target: Staff, appt: Appointment, w: WalkIn | None) -> None:
+    """The same rules as taking: the target speaks the language and has the skill; a citizen already
+    present (a walk-in, or an appointment in the waiting room) needs room in the target's office."""
+    refusal = svc.eligibility_refusal(target, appt.language, appt.tramit_code)
+    if refusal is not None:
+        raise ApiError(409, "not_eligible", refusal, extra={"staff_id": target.id})
+    if w is not None or appt.status == "waiting":
+        svc.check_office_limit(s, target.office_id, exclude_appointment=appt.id)
 
 
 OfficeQuery = Annotated[int | None, Query(ge=1, le=MAX_INT)]

@@ -238,16 +238,61 @@ def check_office_limit(
         )
 
 
+def start_call_guard(session: Session, appt: Appointment, caller_staff_id: int) -> None:
+    """Before an appointment goes in_call (admit, or a status PATCH): an unassigned pool appointment
+    becomes the caller's, and the office of whoever holds the call must be under its limit."""
+    if appt.pool and appt.staff_id is None:
+        appt.staff_id = caller_staff_id
+    # The call counts for the holder's office (calls_in_progress joins on the holder), not the caller's:
+    # a supervisor starting an informador's call must not check the supervisor's own office.
+    holder = session.get(Staff, appt.staff_id if appt.staff_id is not None else caller_staff_id)
+    check_office_limit(session, holder.office_id if holder else None, exclude_appointment=appt.id)
+
+
 def admit_guard(staff_id: int) -> Any:
     """For the admit route: the office limit, and an unassigned pool appointment becomes the admitter's."""
 
     def guard(session: Session, appt: Appointment) -> None:
-        staff = session.get(Staff, staff_id)
-        check_office_limit(session, staff.office_id if staff else None, exclude_appointment=appt.id)
-        if appt.pool and appt.staff_id is None:
-            appt.staff_id = staff_id
+        start_call_guard(session, appt, staff_id)
 
     return guard
+
+
+def active_call(session: Session, staff_id: int) -> Appointment | None:
+    return session.scalar(
+        select(Appointment).where(Appointment.staff_id == staff_id, Appointment.status == "in_call").limit(1)
+    )
+
+
+def check_ready_to_take(session: Session, staff: Staff, timeout_s: float) -> None:
+    """Only a free informador is routed a citizen: presence available (fresh) and no call going on."""
+    state = effective_state(session.get(Presence, staff.id), timeout_s, utcnow())
+    if state != "available":
+        shown = state.replace("_", " ")
+        raise ApiError(
+            409,
+            "not_available",
+            f"You are {shown} on the board: set yourself available to take a citizen",
+            extra={"state": state},
+        )
+    call = active_call(session, staff.id)
+    if call is not None:
+        raise ApiError(
+            409,
+            "in_a_call",
+            "You are in a call: finish it before taking the next citizen",
+            extra={"appointment_id": call.id},
+        )
+
+
+def eligibility_refusal(staff: Staff, language: str, tramit_code: str) -> str | None:
+    """Why `staff` may not serve this language and tràmit (None when they may)."""
+    elig = Eligibility.of(staff)
+    if language not in elig.languages and language not in INTERPRETED:
+        return f"{staff.full_name} does not speak the citizen's language ({language})"
+    if tramit_code not in elig.skills:
+        return f"{staff.full_name} does not handle the tràmit {tramit_code}"
+    return None
 
 
 # -- taking ----------------------------------------------------------------------------------------------

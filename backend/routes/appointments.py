@@ -182,6 +182,8 @@ def patch_appointment(
             changes = _apply(appt, body)
             if not changes:
                 return to_json(appt, tz)
+            if changes.get("status", [None, None])[1] == "in_call":
+                _start_call(s, appt, claims.staff_id)
             closing_resolved = (appt.status, appt.outcome) == ("completed", "resolved")
             if closing_resolved and changes.keys() & {"status", "outcome"}:
                 _require_close_resolved(s, appt)
@@ -216,6 +218,13 @@ def _require_close_resolved(session: Session, appt: Appointment) -> None:
     if reasons:
         msg = "The checklist does not allow closing as resolved yet: " + " ".join(reasons)
         raise ApiError(422, "checklist_incomplete", msg, errors=[{"field": "outcome", "message": msg}])
+
+
+def _start_call(session: Session, appt: Appointment, staff_id: int) -> None:
+    """A call started by status PATCH obeys the same office limit as admit (409 office_call_limit)."""
+    from backend.pool.service import start_call_guard
+
+    start_call_guard(session, appt, staff_id)
 
 
 def _apply(appt: Appointment, body: AppointmentPatch) -> dict[str, list[Any]]:

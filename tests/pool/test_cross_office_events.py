@@ -15,6 +15,7 @@ import httpx
 from tests.backend.support import SseReader
 from tests.citizen.test_signal import GOOD
 from tests.helpers.backend_server import BackendProcess
+from tests.pool.support import available
 
 OFFER = {**GOOD, "call_id": "pool-call"}
 
@@ -59,6 +60,7 @@ def _signals(reader: SseReader, seconds: float) -> list[dict]:
 def test_taker_from_another_office_gets_the_citizens_events(fresh_backend: BackendProcess) -> None:
     api = fresh_backend.api
     marta, pau, jordi = (fresh_backend.headers(u) for u in ("marta", "pau", "jordi"))
+    available(fresh_backend, marta)
     item = _bcn_pool_appointment(fresh_backend, marta)
     appt_id = item["appointment_id"]
     citizen = {"Authorization": f"Bearer {_citizen_token(fresh_backend, appt_id)}"}
@@ -101,7 +103,7 @@ def test_taker_from_another_office_gets_the_citizens_events(fresh_backend: Backe
         assert page.next("signal").data["message"] == answer
         done = httpx.patch(
             f"{api}/appointments/{appt_id}",
-            json={"version": admitted.json()["version"], "status": "completed", "outcome": "resolved"},
+            json={"version": admitted.json()["version"], "status": "completed", "outcome": "referred"},
             headers=marta,
         )
         assert done.status_code == 200, done.text
@@ -115,6 +117,7 @@ def test_taker_from_another_office_gets_the_citizens_events(fresh_backend: Backe
 def test_reassignment_tells_the_previous_holder(fresh_backend: BackendProcess) -> None:
     api = fresh_backend.api
     marta, laia = fresh_backend.headers("marta"), fresh_backend.headers("laia")
+    available(fresh_backend, marta)
     appt_id = _bcn_pool_appointment(fresh_backend, marta)["appointment_id"]
     assert httpx.post(f"{api}/pool/appointment/{appt_id}/take", headers=marta).status_code == 200
     reader = SseReader(f"{api}/events", headers=marta)

@@ -10,6 +10,7 @@ import pytest
 
 from backend.pool.seed import demo_kiosk_token
 from tests.backend.support import SseReader, assert_envelope, client
+from tests.pool.support import add_informador, available
 
 
 def _ticket(server, office: str, language: str, tramit: str) -> dict:
@@ -28,6 +29,7 @@ def _a_tramit(c: httpx.Client) -> str:
 
 def test_pool_routes_by_language_and_skill(fresh_backend):
     with client(fresh_backend, "marta") as marta, client(fresh_backend, "nerea") as nerea:
+        available(fresh_backend, nerea.headers)
         tramit = _a_tramit(marta)
         eu = _ticket(fresh_backend, "VIT", "eu", tramit)["ticket"]
         ca = _ticket(fresh_backend, "GIR", "ca", tramit)["ticket"]
@@ -52,6 +54,8 @@ def test_pool_routes_by_language_and_skill(fresh_backend):
 
 def test_take_race_has_exactly_one_winner(fresh_backend):
     users = ["marta", "jordi", "pau"]
+    for u in users:
+        available(fresh_backend, fresh_backend.headers(u))
     tokens = [fresh_backend.login(u)["access_token"] for u in users for _ in range(3)]  # 9 clients
     with client(fresh_backend, "marta") as c:
         ticket = _ticket(fresh_backend, "BCN", "ca", _a_tramit(c))["ticket"]
@@ -106,14 +110,18 @@ def test_office_call_limit_on_admit_and_take(fresh_backend):
             "office_call_limit",
         )
         assert body["detail"] == "Vitoria-Gasteiz has 2 of 2 calls in progress"
-        # Taking a walk-in (a call about to start) is refused the same way.
+        # A colleague of hers taking a walk-in (a call about to start) is refused the same way.
+        add_informador(fresh_backend, "iker", "VIT", ["eu", "es"], [third["tramit_code"]])
+        iker = fresh_backend.headers("iker")
+        available(fresh_backend, iker)
         ticket = _ticket(fresh_backend, "VIT", "eu", third["tramit_code"])["ticket"]
-        assert_envelope(nerea.post(f"/pool/walkin/{ticket['id']}/take"), 409, "office_call_limit")
+        r = httpx.post(f"{fresh_backend.api}/pool/walkin/{ticket['id']}/take", headers=iker, timeout=10)
+        assert assert_envelope(r, 409, "office_call_limit")["detail"] == body["detail"]
         # Finish one call: room again.
         first = nerea.get(f"/appointments/{appts[0]['id']}").json()
         r = nerea.patch(
             f"/appointments/{first['id']}",
-            json={"version": first["version"], "status": "completed", "outcome": "resolved"},
+            json={"version": first["version"], "status": "completed", "outcome": "referred"},
         )
         assert r.status_code == 200, r.text
         r = nerea.post(f"/appointments/{third['id']}/admit", json={"version": third["version"]})
@@ -141,7 +149,7 @@ def test_only_informadors_take(backend_server):
         assert_envelope(laia.post("/pool/take-next"), 403, "forbidden")
 
 
-def test_presence_is_pushed_and_goes_stale(fresh_backend):
+def test_presence_is_pushed(fresh_backend):
     with client(fresh_backend, "laia") as laia, client(fresh_backend, "pau") as pau:
         sse = SseReader(f"{fresh_backend.api}/events", headers=laia.headers)
         try:
@@ -160,6 +168,14 @@ def test_presence_is_pushed_and_goes_stale(fresh_backend):
         assert_envelope(pau.put("/presence", json={"state": "sleeping"}), 422, "validation_error")
 
 
+def _pool_event(sse: SseReader, item_id: str) -> dict:
+    """The next pool.updated about this item (others may be in between)."""
+    while True:
+        ev = sse.next("pool.updated")
+        if ev.data["item"]["id"] == item_id:
+            return ev.data
+
+
 def test_reassign_walkin_and_appointment(fresh_backend):
     with client(fresh_backend, "laia") as laia, client(fresh_backend, "jordi") as jordi:
         tramit = _a_tramit(laia)
@@ -168,7 +184,9 @@ def test_reassign_walkin_and_appointment(fresh_backend):
         try:
             r = laia.post("/supervisor/reassign", json={"kind": "walkin", "id": ticket["id"], "staff_id": 3})
             assert r.status_code == 200, r.text
-            assert sse.next("pool.updated").data["change"] in ("reassigned", "added")
+            ev = _pool_event(sse, ticket["id"])
+            assert ev["change"] == "reassigned" and ev["item"]["staff_id"] == 3, ev
+            assert "citizen_name" not in ev["item"]
         finally:
             sse.close()
         assert jordi.get(f"/appointments/{ticket['appointment_id']}").json()["staff_id"] == 3
@@ -188,3 +206,29 @@ def test_reassign_walkin_and_appointment(fresh_backend):
             ),
             404,
         )
+        # A real pool appointment (not a walk-in): to jordi, then back to the pool.
+        appt = next(
+            i
+            for i in laia.get("/pool").json()["items"]
+            if i["kind"] == "appointment" and i["language"] in ("ca", "es", "en")
+        )
+        sse = SseReader(f"{fresh_backend.api}/events", headers=jordi.headers)
+        try:
+            r = laia.post(
+                "/supervisor/reassign", json={"kind": "appointment", "id": appt["id"], "staff_id": 3}
+            )
+            assert r.status_code == 200 and r.json()["staff_id"] == 3, r.text
+            ev = _pool_event(sse, appt["id"])
+            assert ev["change"] == "reassigned" and ev["item"]["staff_id"] == 3, ev
+        finally:
+            sse.close()
+        assert jordi.get(f"/appointments/{appt['id']}").json()["staff_id"] == 3
+        assert appt["id"] not in {i["id"] for i in jordi.get("/pool").json()["items"]}
+        assert appt["id"] not in {i["id"] for i in laia.get("/pool").json()["items"]}
+        r = laia.post(
+            "/supervisor/reassign", json={"kind": "appointment", "id": appt["id"], "staff_id": None}
+        )
+        assert r.status_code == 200 and r.json()["staff_id"] is None, r.text
+        back = laia.get(f"/appointments/{appt['id']}").json()  # maybe another office's: not jordi's
+        assert back["staff_id"] is None and back["pool"] is True
+        assert appt["id"] in {i["id"] for i in jordi.get("/pool").json()["items"]}
