@@ -16,8 +16,8 @@ NATIVE_NAMES = {"ca": "Català", "es": "Castellano", "eu": "Euskara", "en": "Eng
 # Dates, times and numbers: the language as written in Spain's offices; English as en_GB (24-hour
 # clock, day/month/year) rather than QLocale("en")'s en_US.
 LOCALES = {"ca": "ca_ES", "es": "es_ES", "eu": "eu_ES", "en": "en_GB"}
-# Qt ships no Basque qtbase catalogue: Qt's own strings (dialog buttons, context menus) fall back to
-# Spanish, which every Basque-speaking informador also reads.
+# Qt ships no Basque qtbase catalogue: our own (resources/i18n/eu/LC_MESSAGES/qtbase.po) covers the
+# buttons, context menus, wizard and file dialog; any other Qt string falls back to Spanish.
 QT_FALLBACK = {"eu": "es"}
 
 _translations: _gettext.NullTranslations = _gettext.NullTranslations()
@@ -69,6 +69,34 @@ def install_qt(app: object, lang: str) -> None:
     if translator.load(f"qtbase_{QT_FALLBACK.get(lang, lang)}", where):
         app.installTranslator(translator)  # type: ignore[attr-defined]
         _qt_translators.append(translator)
+    ours = paths.resources_dir() / "i18n" / lang / "LC_MESSAGES" / "qtbase.mo"
+    if ours.is_file():  # installed last, so Qt asks it first
+        gettext_translator = _gettext_qt_translator(ours)
+        app.installTranslator(gettext_translator)  # type: ignore[attr-defined]
+        _qt_translators.append(gettext_translator)
+
+
+def _gettext_qt_translator(mo: object) -> object:
+    """A QTranslator answering from a gettext catalogue whose msgctxt is the Qt context."""
+    from PyQt6.QtCore import QTranslator
+
+    with open(str(mo), "rb") as handle:
+        catalogue = _gettext.GNUTranslations(handle)
+
+    class GettextTranslator(QTranslator):
+        def translate(
+            self, context: str | None, source: str | None, disambiguation: str | None = None, n: int = -1
+        ) -> str | None:  # type: ignore[override]  # None: see below
+            # None is a null QString: "not ours", so Qt asks the next translator (an empty one would stop).
+            if not context or not source:
+                return None
+            text = catalogue.pgettext(context, source)
+            return None if text == source else text
+
+        def isEmpty(self) -> bool:
+            return False
+
+    return GettextTranslator()
 
 
 def catalogue() -> _gettext.NullTranslations:

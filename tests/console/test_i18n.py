@@ -174,13 +174,34 @@ def test_no_english_left_in_any_view(language, consoles, qtbot):
             roots.append(widget)
     assert len(roots) > 3
     assert untranslated(roots, language) == []
-    # Qt's own strings come from qtbase_<lang>.qm (Basque has none: Spanish, console/i18n.py).
+    # Qt's own strings come from qtbase_<lang>.qm; Basque from our qtbase.po (console/i18n.py).
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     assert (
         ok is not None
         and ok.text()
-        in {"ca": ["D'acord", "&D'acord"], "es": ["&Aceptar", "Aceptar"], "eu": ["&Aceptar", "Aceptar"]}[
+        in {"ca": ["D'acord", "&D'acord"], "es": ["&Aceptar", "Aceptar"], "eu": ["Ados"]}[
             language
         ]
     )
     dialog.reject()
+
+
+def test_qt_strings_in_basque_with_spanish_behind(qapp, qtbot):
+    from PyQt6.QtCore import QCoreApplication
+    from PyQt6.QtWidgets import QWizard
+
+    compile_all(quiet=True)
+    try:
+        i18n.install_qt(qapp, "eu")
+        wizard = QWizard()
+        qtbot.addWidget(wizard)
+        finish = wizard.button(QWizard.WizardButton.FinishButton)
+        assert finish is not None and finish.text() == "&Amaitu"
+        assert QCoreApplication.translate("QLineEdit", "&Paste") == "&Itsatsi"
+        assert QCoreApplication.translate("QFileDialog", "Save As") == "Gorde honela"
+        # What our Basque catalogue lacks still comes from Qt's Spanish one, never English.
+        assert QCoreApplication.translate("QShortcut", "Ctrl") == "Control"
+        i18n.install_qt(qapp, "ca")  # a language change takes the Basque translator away
+        assert QCoreApplication.translate("QLineEdit", "&Paste") != "&Itsatsi"
+    finally:
+        i18n.install_qt(qapp, i18n.DEFAULT_LANGUAGE)
