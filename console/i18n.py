@@ -84,9 +84,9 @@ def _gettext_qt_translator(mo: object) -> object:
         catalogue = _gettext.GNUTranslations(handle)
 
     class GettextTranslator(QTranslator):
-        def translate(
+        def translate(  # type: ignore[override]  # returns None, see below
             self, context: str | None, source: str | None, disambiguation: str | None = None, n: int = -1
-        ) -> str | None:  # type: ignore[override]  # None: see below
+        ) -> str | None:
             # None is a null QString: "not ours", so Qt asks the next translator (an empty one would stop).
             if not context or not source:
                 return None
