@@ -372,6 +372,7 @@ class Console(QObject):
         if online:
             self._start_events()
             await ctx.agenda.flush()
+            await ctx.wizard.flush()  # wizard drafts saved while the backend was away
         self._ready = True
 
     # -- events and connectivity ----------------------------------------------------------------
@@ -432,6 +433,7 @@ class Console(QObject):
             self.events.reconnect_now()
         await ctx.agenda.flush()
         await ctx.checklists.flush()  # checklist events ticked offline
+        await ctx.wizard.flush()  # wizard drafts saved offline
         await ctx.agenda.load_day(ctx.agenda.day, use_cache=False)  # catch what we missed
 
     # -- agenda -----------------------------------------------------------------------------------

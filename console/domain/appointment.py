@@ -74,6 +74,7 @@ class Appointment:
     outcome: str | None = None
     notes: str = ""
     updated_at: str = ""
+    citizen_birth_date: str = ""  # ISO; only for the office's own staff (personal data), else ""
 
     @property
     def day(self) -> date:
@@ -100,6 +101,7 @@ class Appointment:
             outcome=None if data.get("outcome") is None else str(data["outcome"]),
             notes=str(data.get("notes") or ""),
             updated_at=str(data.get("updated_at") or ""),
+            citizen_birth_date=str(data.get("citizen_birth_date") or ""),
         )
 
     def to_json(self) -> dict[str, Any]:

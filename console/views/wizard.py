@@ -2,7 +2,8 @@
 
 Pages read the draft in initializePage, check locally in validatePage and write back in save_to(draft).
 Unlike a settings wizard, every step is saved (the issue: a crash, a dropped call or a transfer must
-lose nothing): the wizard hands the draft to WizardService at each Next. Citizen text is plain text.
+lose nothing): the wizard hands the draft to WizardService on every page change (Next or Back, even
+when the page does not validate yet), on close, and 2 s after the last edit. Citizen text is plain text.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6 import sip
+from PyQt6.QtCore import Qt, QTimer, QUrl, pyqtSignal
+from PyQt6.QtGui import QDesktopServices
 from PyQt6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -38,6 +41,7 @@ from console.services.tasks import spawn
 from console.services.wizard import GateProvider, WizardDraft, WizardService
 
 ATTENDED_GATE = "attended_mode"
+SAVE_DEBOUNCE_MS = 2000  # a draft is saved this long after the last edit (one timer, no polling)
 
 
 def _plain(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -96,6 +100,16 @@ class ModePage(WizardPage):
     def initializePage(self) -> None:
         wiz = self.wiz()
         levels = wiz.tramit.get("levels") or []
+        reasons = self.refresh_gate()
+        if wiz.draft.level == "atesa" and not reasons:
+            self.attended.setChecked(True)
+        elif wiz.draft.level == "assistida" or "assistida" in levels:
+            self.assisted.setChecked(True)
+
+    def refresh_gate(self) -> list[str]:
+        """Asks the identification gate again (at start and whenever the checklist's gates change)."""
+        wiz = self.wiz()
+        levels = wiz.tramit.get("levels") or []
         self.assisted.setEnabled("assistida" in levels)
         reasons: list[str] = []
         if "atesa" not in levels:
@@ -107,10 +121,10 @@ class ModePage(WizardPage):
         self.attended.setEnabled(not reasons)
         self.reason.setVisible(bool(reasons))
         self.reason.setText(_("Attended mode is not available: {reasons}").format(reasons=" ".join(reasons)))
-        if wiz.draft.level == "atesa" and not reasons:
-            self.attended.setChecked(True)
-        elif wiz.draft.level == "assistida" or "assistida" in levels:
-            self.assisted.setChecked(True)
+        if reasons and self.attended.isChecked() and "assistida" in levels:
+            self.assisted.setChecked(True)  # the gate closed again (e.g. an override withdrawn)
+        self.completeChanged.emit()
+        return reasons
 
     def isComplete(self) -> bool:
         return (self.assisted.isChecked() and self.assisted.isEnabled()) or (
@@ -224,7 +238,7 @@ class FormPage(WizardPage):
         self.editors, self.errors = {}, {}
         self.specs = tuple(FieldSpec.from_json(f) for f in wiz.tramit.get("form", {}).get("fields", []))
         for spec in self.specs:
-            editor = self._editor(spec, wiz.draft.form_data.get(spec.key), wiz.lang)
+            editor = self._editor(spec, wiz.draft.entered_form().get(spec.key), wiz.lang)
             editor.setObjectName(f"field_{spec.key}")
             error = _plain()
             error.setObjectName(f"error_{spec.key}")
@@ -306,7 +320,8 @@ class FormPage(WizardPage):
         return not errors
 
     def save_to(self, draft: WizardDraft) -> WizardDraft:
-        return replace(draft, step="form", form_data=self.values())
+        # Everything typed, valid or not: the service keeps what the backend refuses locally.
+        return replace(draft, step="form", form_data=self.values(), refused={})
 
     def nextId(self) -> int:
         return PAGE_IDS["documents"]
@@ -322,15 +337,24 @@ class DocumentsPage(WizardPage):
         self.request.setObjectName("requestDocuments")
         self.received = QListWidget()
         self.received.setObjectName("receivedDocuments")
+        self.open = QPushButton(_("Open the selected document"))
+        self.open.setObjectName("openDocument")
         layout = QVBoxLayout(self)
         layout.addWidget(_buddy(_("Documents this tràmit needs:"), self.required))
         layout.addWidget(self.required)
         layout.addWidget(self.request)
         layout.addWidget(
-            _buddy(_("Received from the citizen (untick what does not belong to the tràmit):"), self.received)
-        )
+            _buddy(
+                _("Received from the citizen: open each one and tick it once checked (only ticked ones go"
+                  " into the summary):"),
+                self.received,
+            )
+        )  # fmt: skip
         layout.addWidget(self.received)
+        layout.addWidget(self.open)
         self.request.clicked.connect(self.on_request_clicked)
+        self.open.clicked.connect(self.on_open_clicked)
+        self.received.itemActivated.connect(lambda _item: self.on_open_clicked())
 
     def initializePage(self) -> None:
         wiz = self.wiz()
@@ -346,14 +370,33 @@ class DocumentsPage(WizardPage):
 
     def show_received(self) -> None:
         wiz = self.wiz()
+        if self.received.count():
+            wiz.draft = self.save_to(wiz.draft)  # keep ticks made since the last save across a refresh
+        selected = self.selected_document()
         self.received.clear()
-        excluded = set(wiz.draft.excluded_documents)
+        # Unticked until the informador has opened and checked it: nothing goes into the summary unseen.
+        checked = set(wiz.draft.checked_documents)
         for doc in wiz.draft.server.get("documents", []):
             item = QListWidgetItem(f"{doc['name']}  ·  sha256 {doc['sha256'][:16]}…")
             item.setData(Qt.ItemDataRole.UserRole, doc["id"])
+            item.setData(Qt.ItemDataRole.UserRole + 1, doc["name"])
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked if doc["id"] in excluded else Qt.CheckState.Checked)
+            item.setCheckState(Qt.CheckState.Checked if doc["id"] in checked else Qt.CheckState.Unchecked)
             self.received.addItem(item)
+            if doc["id"] == selected:
+                self.received.setCurrentItem(item)
+        self.open.setEnabled(self.received.count() > 0)
+
+    def selected_document(self) -> str:
+        item = self.received.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else ""
+
+    def on_open_clicked(self) -> None:
+        item = self.received.currentItem() or self.received.item(0)
+        if item is None:
+            return
+        doc_id, name = str(item.data(Qt.ItemDataRole.UserRole)), str(item.data(Qt.ItemDataRole.UserRole + 1))
+        spawn(self.wiz().service.open_document(doc_id, name))
 
     def _ticked(self, widget: QListWidget, state: Qt.CheckState) -> list[str]:
         items = [widget.item(i) for i in range(widget.count())]
@@ -364,6 +407,7 @@ class DocumentsPage(WizardPage):
     def on_request_clicked(self) -> None:
         wiz = self.wiz()
         codes = self._ticked(self.required, Qt.CheckState.Checked)
+        wiz.save_now()
         if codes:
             spawn(wiz.service.request_documents(wiz.draft.appointment_id, codes))
 
@@ -567,7 +611,7 @@ PAGE_IDS = {name: i for i, (name, _cls) in enumerate(PAGES)}
 
 class TramitWizard(QWizard):
     """Signals:
-    draft_changed: the draft after a step (already handed to the service)
+    draft_changed: the draft after a save (already handed to the service)
     """
 
     draft_changed = pyqtSignal(object)
@@ -599,24 +643,130 @@ class TramitWizard(QWizard):
         # Resume where the informador was (a restart, a dropped call, a transfer).
         if draft.step in PAGE_IDS and draft.level:
             self.setStartId(PAGE_IDS[draft.step])
+        self.notice = _plain()
+        self.notice.setObjectName("wizardNotice")
+        self.notice.setMaximumWidth(220)
+        self.notice.setStyleSheet("color: #8a4b00;")
+        self.notice.hide()
+        self.setSideWidget(self.notice)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SAVE_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.save_now)
+        self._loading = False  # set while pages are refilled from a loaded draft: not an edit
+        self._shown: WizardPage | None = None
+        self.currentIdChanged.connect(self._on_page_changed)
         service.server_changed.connect(self.on_server_changed)
+        service.conflict.connect(self.on_conflict)
+        service.document_ready.connect(self.on_document_ready)
+        gates_changed = getattr(gate, "gates_changed", None)  # ChecklistService; a fixed provider has none
+        if gates_changed is not None:
+            gates_changed.connect(self.on_gates_changed)
+        if draft.appointment_id in service.conflicts:
+            self._show_conflict(service.conflicts[draft.appointment_id])
         self.resize(760, 620)
 
-    def validateCurrentPage(self) -> bool:
-        if not super().validateCurrentPage():
-            return False
-        page = self.currentPage()
+    # -- saving ---------------------------------------------------------------------------------
+    def save_now(self) -> None:
+        """Hand what the current page holds (valid or not) to the service, which saves off this thread."""
+        self._debounce.stop()
+        page = self._shown or self.currentPage()
         if isinstance(page, WizardPage):
             self.draft = page.save_to(self.draft)
             spawn(self._save(self.draft))
-        return True
+
+    def schedule_save(self, *_args: object) -> None:
+        if not self._loading:
+            self._debounce.start()  # restarted by each edit: saves 2 s after the last one
+
+    def validateCurrentPage(self) -> bool:
+        valid = super().validateCurrentPage()
+        page = self.currentPage()
+        if isinstance(page, WizardPage):
+            self.draft = page.save_to(self.draft)  # the next page initialises from it
+        if not valid:
+            self.save_now()  # not valid yet: still saved as typed, never lost
+        return valid  # when valid, the page change that follows saves it (_on_page_changed)
+
+    def _on_page_changed(self, _page_id: int) -> None:
+        # Next or Back: the page being left is saved as it stands (its widgets keep their values).
+        if self._shown is not None:
+            self.save_now()
+        page = self.currentPage()
+        self._shown = page if isinstance(page, WizardPage) else None
+        if page is not None:
+            self._watch(page)
+
+    def _watch(self, page: QWidget) -> None:
+        """Any edit on the page (re)starts the save timer; editors made in initializePage included."""
+        for w in page.findChildren(QWidget):
+            if w.property("wizardWatched"):
+                continue
+            w.setProperty("wizardWatched", True)
+            signals: list[Any] = []
+            if isinstance(w, QLineEdit):
+                signals = [w.textEdited]
+            elif isinstance(w, QPlainTextEdit) and not w.isReadOnly():
+                signals = [w.textChanged]
+            elif isinstance(w, QComboBox):
+                signals = [w.activated]
+            elif isinstance(w, QCheckBox | QRadioButton):
+                signals = [w.clicked]
+            elif isinstance(w, QSpinBox):
+                signals = [w.valueChanged]
+            elif isinstance(w, QListWidget):
+                signals = [w.itemChanged]
+            for signal in signals:
+                signal.connect(self.schedule_save)
+
+    def done(self, result: int) -> None:
+        # Finish, Cancel, Escape and the window's close button all end here: save what is on screen.
+        self.save_now()
+        self._shown = None
+        super().done(result)
 
     async def _save(self, draft: WizardDraft) -> None:
         saved = await self.service.save(draft)
+        if sip.isdeleted(self):
+            return  # closed meanwhile: the draft is saved all the same
         if saved.appointment_id == self.draft.appointment_id:
             self.draft = replace(self.draft, server_version=saved.server_version, pending=saved.pending,
                                  server=saved.server)  # fmt: skip
         self.draft_changed.emit(self.draft)
+
+    # -- what others changed ------------------------------------------------------------------------
+    def on_conflict(self, appointment_id: str, path: str) -> None:
+        """A colleague's newer draft is on the backend: show it (mine is kept in `path`)."""
+        if appointment_id != self.draft.appointment_id:
+            return
+        self._debounce.stop()
+        theirs = self.service.drafts.get(appointment_id)
+        if theirs is not None:
+            self.draft = theirs
+        page = self.currentPage()
+        if page is not None:
+            self._loading = True
+            try:
+                page.initializePage()
+            finally:
+                self._loading = False
+            self._watch(page)
+        self._show_conflict(path)
+
+    def _show_conflict(self, path: str) -> None:
+        text = _("A colleague changed this tràmit after you: their version is shown. Yours is kept in {path}")
+        self.notice.setText(text.format(path=path))
+        self.notice.show()
+
+    def on_gates_changed(self, appointment_id: str) -> None:
+        if appointment_id == self.draft.appointment_id:
+            mode = self.pages["mode"]
+            assert isinstance(mode, ModePage)
+            mode.refresh_gate()
+
+    def on_document_ready(self, _document_id: str, path: str) -> None:
+        if self.isVisible():
+            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
     def on_server_changed(self, appointment_id: str, server: dict[str, Any]) -> None:
         if appointment_id != self.draft.appointment_id:

@@ -20,12 +20,14 @@ from console.services.wizard import DraftFiles, StaticGate, WizardDraft, WizardS
 from console.sync.api import BackendApi
 from console.sync.tramitacio import TramitacioApi
 from tests.citizen.conftest import CitizenBackend
-from tests.tramitacio.conftest import TRAMIT, VALID_FORM, url
+from tests.tramitacio.conftest import TRAMIT, VALID_FORM, attended_appointment, identified, url
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 class Gate:
+    """A fixed gate for tests where gating is not the subject (form checks, page renders)."""
+
     def __init__(self, allowed: bool, reasons: tuple[str, ...] = ()) -> None:
         self.status = StaticGate(allowed, reasons)
 
@@ -107,21 +109,35 @@ def _wizard(qtbot: Any, tb: CitizenBackend, gate: Gate, draft: WizardDraft, code
 
 
 def test_attended_mode_disabled_with_reason_while_gate_closed(
-    qtbot: Any, qloop: Any, tb: CitizenBackend
+    tb: CitizenBackend, consoles: Any, until: Any, arun: Any
 ) -> None:
-    reason = "Falta verificar el DNI de la persona."
-    wizard = _wizard(qtbot, tb, Gate(False, (reason,)), WizardDraft("a1", TRAMIT))
-    wizard.show()
-    page = wizard.pages["mode"]
-    assert not page.attended.isEnabled() and page.assisted.isChecked()
-    assert page.reason.isVisible() and reason in page.reason.text()
-    assert page.reason.textFormat() == page.reason.textFormat().PlainText
-    wizard.grab().save("/tmp/wizard-mode-closed.png")
+    """The gate is the console's real ChecklistService, loaded from the backend's checklist."""
+    from console.models.agenda_table import AppointmentRole
 
-    open_wizard = _wizard(qtbot, tb, Gate(True), WizardDraft("a2", TRAMIT))
-    open_wizard.show()
-    assert open_wizard.pages["mode"].attended.isEnabled()
-    assert not open_wizard.pages["mode"].reason.isVisible()
+    closed = attended_appointment(tb)  # nobody identified yet
+    opened, _ch = identified(tb)
+    console = consoles.start(tb.server.url)
+    consoles.login(console)
+    model = console.agenda_model
+    wizards = {}
+    for c in (closed, opened):
+        arun(console.open_wizard(model.index(model.row_of(c.appointment_id), 0).data(AppointmentRole)))
+        wizards[c.appointment_id] = console._wizards[c.appointment_id]
+        until(lambda c=c: console.ctx.checklists.engine(c.appointment_id) is not None, what="checklist")
+
+    page = wizards[closed.appointment_id].pages["mode"]
+    expected = console.ctx.checklists.gate_status(closed.appointment_id, "attended_mode")
+    assert not expected.allowed and expected.reasons
+    until(lambda: not page.attended.isEnabled() and page.reason.isVisible(), what="closed")
+    assert page.assisted.isChecked() and all(r in page.reason.text() for r in expected.reasons)
+    assert page.reason.textFormat() == page.reason.textFormat().PlainText
+    wizards[closed.appointment_id].grab().save("/tmp/wizard-mode-closed.png")
+
+    open_page = wizards[opened.appointment_id].pages["mode"]
+    until(open_page.attended.isEnabled, what="open once identified")
+    assert not open_page.reason.isVisible()
+    for wizard in wizards.values():
+        wizard.close()
 
 
 def test_form_page_names_the_field_in_each_refusal(qtbot: Any, qloop: Any, tb: CitizenBackend) -> None:
