@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,7 +46,7 @@ from console.scripts import (
 from console.scripts.engine import MAX_NOTE_CHARS, MIN_OVERRIDE_REASON_CHARS, SYSTEM_ACTOR
 from console.scripts.evidence import require_uncompared_note, sanitize, validate
 from console.scripts.gates import all_gates, gate_status
-from console.scripts.loader import default_scripts_dir
+from console.scripts.loader import TRAMIT_CODE, default_scripts_dir
 
 SCRIPT_ID = re.compile(r"^(informativa|assistida|atesa)(\+[a-z0-9]+(-[a-z0-9]+)*)?$")
 MAX_EVENTS_PER_POST = 100
@@ -67,22 +69,37 @@ def script_files(script_id: str) -> dict[str, str]:
     return {name: (root / name).read_text("utf-8") for name in names if (root / name).is_file()}
 
 
+class ScriptUnusable(ApiError):
+    """A served script file the loader refuses: checklists of that script cannot be read or gated."""
+
+    def __init__(self, exc: ScriptError, root: Path) -> None:
+        try:
+            where = exc.path.relative_to(root).as_posix()
+        except ValueError:
+            where = exc.path.name
+        self.reason = f"The call script is malformed ({where}:{exc.line}: {exc.message}); fix the file."
+        super().__init__(500, "script_invalid", self.reason)
+
+
 _script_cache: dict[tuple[str, tuple[float, ...]], CallScript] = {}
 
 
 def _script(level: str, tramit_code: str | None) -> CallScript:
     """load_script, cached until one of its files changes (offices may edit them while running)."""
     root = scripts_root()
+    # A code that cannot name a file has no overlay: the level's base script. A file that exists but
+    # is malformed must not fall back to it (the overlay's gates would silently vanish): ScriptUnusable.
+    code = tramit_code if tramit_code and TRAMIT_CODE.match(tramit_code) else None
     files = [root / f"{level}.toml"]
-    if tramit_code:
-        files.append(root / "tramits" / f"{tramit_code}.toml")
-    key = (f"{level}+{tramit_code or ''}", tuple(f.stat().st_mtime if f.exists() else 0.0 for f in files))
+    if code:
+        files.append(root / "tramits" / f"{code}.toml")
+    key = (f"{level}+{code or ''}", tuple(f.stat().st_mtime if f.exists() else 0.0 for f in files))
     script = _script_cache.get(key)
     if script is None:
         try:
-            script = load_script(level, tramit_code, root)
-        except ValueError:  # a tràmit code the loader refuses: the level's base script
-            script = load_script(level, None, root)
+            script = load_script(level, code, root)
+        except ScriptError as exc:
+            raise ScriptUnusable(exc, root) from exc
         _script_cache[key] = script
     return script
 
@@ -187,23 +204,21 @@ NO_RUN_REASON = "Identification has not been done: open the checklist and comple
 def gate_refusal(session: Session, appt: Appointment, gate: Gate, *, require_run: bool) -> list[str] | None:
     """Why the stored checklist keeps `gate` closed for this appointment; None when it is open.
 
-    `require_run=False` (close_resolved): only runs that exist are enforced; an appointment whose
-    checklist was never opened has no evidence either way (the console keeps the button disabled until
-    the run is opened; see docs/API.md), and a run stored under a script that changed shape does not
-    block either. `require_run=True` (attended_mode): no evidence means refused, so a missing or
-    unreadable run fails closed, listing what the script still asks for.
+    Fails closed: a run that cannot be replayed, or a script file that cannot be loaded, refuses.
+    With no run recorded, `require_run=False` (close_resolved) judges an empty run of the script the
+    appointment would get (its level and tràmit): the engine decides what is required, so a level
+    whose close_resolved gate has required items is refused, listing them. `require_run=True`
+    (attended_mode, sending documents) refuses outright: nothing recorded is never enough there.
     """
     rows = stored_rows(session, appt.id)
-    if not rows and not require_run:
-        return None
     try:
         run = replay(run_context(session, appt, rows), rows)
+    except ScriptUnusable as exc:
+        return [exc.reason]
     except (RunError, ScriptError):
-        if not require_run:
-            return None
         return ["The checklist could not be read under the current script: record the identification again."]
     status = gate_status(run, gate, Language.EN)
-    if not rows:  # only reached with require_run: nothing recorded is never enough, whatever the script
+    if not rows and require_run:
         return [NO_RUN_REASON, *status.reasons]
     return None if status.allowed else list(status.reasons)
 
@@ -257,8 +272,11 @@ def _check_authority(i: int, event: ChecklistEvent, caller: Caller, facts: dict[
         raise _invalid(i, "invalid_event", f"a {event.action.value} needs a note", "note")
 
 
-def _check_evidence(i: int, event: ChecklistEvent, run: ChecklistRun) -> None:
-    """A tick's values must be what the engine records for that item: re-validated here."""
+def _check_evidence(i: int, event: ChecklistEvent, run: ChecklistRun, today: date) -> None:
+    """A tick's values must be what the engine records for that item: re-validated here.
+
+    `today` is the server's date in the office's zone, never the event's `at`: that comes from the
+    client, and a backdated event would otherwise let an expired document through."""
     if event.item_id is None or not run.has_item(event.item_id):
         return  # replay reports it
     item = run.item(event.item_id)
@@ -268,8 +286,7 @@ def _check_evidence(i: int, event: ChecklistEvent, run: ChecklistRun) -> None:
         derived = _DERIVED_KEYS.get(item.kind, set())
         typed = {k: v for k, v in event.values.items() if k not in derived}
         try:
-            # The day the informador ticked it: a queued event must not fail on a later expiry date.
-            state, clean = validate(item, typed, run.appointment, event.at.date())
+            state, clean = validate(item, typed, run.appointment, today)
         except LocalizedError as exc:
             raise _invalid(i, "invalid_evidence", exc.message(Language.EN), "values") from None
         if state is not event.state or clean != dict(event.values):
@@ -288,6 +305,16 @@ def _check_uncompared_birth_date(i: int, event: ChecklistEvent, run: ChecklistRu
         require_uncompared_note(run.item(event.item_id), run.appointment, run.context, event.note)
     except LocalizedError as exc:
         raise _invalid(i, "invalid_evidence", exc.message(Language.EN), "note") from None
+
+
+def office_today(session: Session, appt: Appointment) -> date:
+    """The server's date in the appointment's office zone: "today" for expiry and birth-date checks."""
+    office = session.get(Office, appt.office_id)
+    try:
+        tz = ZoneInfo(office.timezone if office and office.timezone else "Europe/Madrid")
+    except (ValueError, ZoneInfoNotFoundError):
+        tz = ZoneInfo("Europe/Madrid")
+    return datetime.now(tz).date()
 
 
 def stale(session: Session, appt: Appointment) -> ApiError:
@@ -312,9 +339,10 @@ def append(
     ctx = run_context(session, appt, rows)
     run = replay(ctx, rows)
     facts = {Fact.PIN_VERIFIED.value: pin_verified(session, appt.id)}
+    today = office_today(session, appt)
     for i, event in enumerate(events):
         _check_authority(i, event, caller, facts)
-        _check_evidence(i, event, run)
+        _check_evidence(i, event, run, today)
         _check_uncompared_birth_date(i, event, run)
         try:
             run.apply(event)

@@ -149,7 +149,7 @@ def staff_documents(appointment_id: IdPath, claims: Caller, svc: CitizenDep) -> 
     "/appointments/{appointment_id}/documents", status_code=201, responses={404: {}, 413: {}, 422: {}}
 )
 async def staff_upload(appointment_id: IdPath, request: Request, svc: CitizenDep) -> dict[str, Any]:
-    # Authenticated and scoped before a single body byte is read.
+    # Authenticated, scoped and gated (the checklist's send_personal_documents) before a body byte is read.
     from fastapi.security import HTTPBearer
 
     creds = await HTTPBearer(auto_error=False)(request)
@@ -159,12 +159,29 @@ async def staff_upload(appointment_id: IdPath, request: Request, svc: CitizenDep
 
     def check() -> None:
         with svc.core.db.read() as s:
-            scoped(s, claims, str(appointment_id))
+            _require_send_gate(s, scoped(s, claims, str(appointment_id)))
 
     await run_in_threadpool(check)
     doc = await receive_document(request, svc, str(appointment_id), "staff", claims.staff_id)
     svc.hub.publish("document", str(appointment_id), {"document": doc})
     return doc
+
+
+def _require_send_gate(session: Session, appt: Appointment) -> None:
+    """Whatever the informador sends is treated as a document with personal data: the server cannot
+    tell a filled-in form from a leaflet, and public information goes as a link in the chat (the
+    informativa script says so; there the gate only opens by a supervisor's override). So every upload
+    needs the checklist's send_personal_documents gate, with a run recorded (fails closed)."""
+    from backend.checklists.service import gate_refusal  # the engine only loads when needed
+    from console.scripts import Gate
+
+    reasons = gate_refusal(session, appt, Gate.SEND_PERSONAL_DOCUMENTS, require_run=True)
+    if reasons:
+        msg = "Sending documents needs the citizen's identification first: " + " ".join(reasons)
+        raise ApiError(
+            422, "identification_incomplete", msg, errors=[{"field": "file", "message": msg}],
+            extra={"gate": Gate.SEND_PERSONAL_DOCUMENTS.value, "reasons": reasons},
+        )  # fmt: skip
 
 
 @router.get("/documents/{doc_id}", response_class=FileResponse, responses={404: {}})

@@ -210,7 +210,9 @@ def patch_appointment(
 
 
 def _require_close_resolved(session: Session, appt: Appointment) -> None:
-    """Closing as resolved needs the checklist's close_resolved gate open (when a checklist exists)."""
+    """Closing as resolved needs the checklist's close_resolved gate open. With no checklist recorded
+    the engine judges an empty run of the appointment's script: refused wherever the level asks for
+    items before closing as resolved (every level does today), so an unopened checklist never passes."""
     from backend.checklists.service import gate_refusal  # the engine only loads when needed
     from console.scripts import Gate
 

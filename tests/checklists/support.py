@@ -4,7 +4,9 @@ backend's GET .../checklist answer (so tests post exactly what a console's engin
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +21,7 @@ __all__ = ["ChecklistBackend", "clock", "dicts", "engine_from"]
 @dataclass
 class ChecklistBackend:
     server: BackendProcess
+    scripts_dir: Path | None = None  # the backend's VIDEOATENCIO_SCRIPTS_DIR (a copy tests may edit)
     used: set[str] = field(default_factory=set)
     _headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -41,14 +44,30 @@ class ChecklistBackend:
         """An unused open appointment of that user, set to `level` and `tramit` (no API to edit those:
         the test edits the backend's own SQLite file, as tests/citizen does for start times)."""
         rows = httpx.get(f"{self.api}/appointments", headers=self.headers(username), timeout=10).json()
-        appt = next(
+        free = [
             a
             for a in rows
             if a["status"] in ("scheduled", "confirmed") and a["id"] not in self.used and not a["pool"]
-        )
+        ]
+        appt = free[0] if free else {"id": self._clone(next(a for a in rows if not a["pool"])["id"])}
         self.used.add(appt["id"])
         set_level(self.db_path, appt["id"], level, tramit)
         return dict(httpx.get(f"{self.api}/appointments/{appt['id']}", headers=self.headers(username)).json())
+
+    def _clone(self, appointment_id: str) -> str:
+        """A new confirmed appointment like that one: the demo day has only so many per office."""
+        new_id = str(uuid.uuid4())
+        with sqlite3.connect(self.db_path) as con:
+            columns = [row[1] for row in con.execute("PRAGMA table_info(appointment)")]
+            fresh = {"id": new_id, "status": "confirmed", "outcome": None, "version": 1, "notes": ""}
+            values = [fresh.get(c, c) for c in columns]
+            select = ", ".join("?" if c in fresh else f'"{c}"' for c in columns)
+            names = ", ".join(f'"{c}"' for c in columns)
+            con.execute(
+                f"INSERT INTO appointment ({names}) SELECT {select} FROM appointment WHERE id = ?",
+                [v for c, v in zip(columns, values, strict=True) if c in fresh] + [appointment_id],
+            )
+        return new_id
 
     def get(self, appointment_id: str, username: str = "marta") -> httpx.Response:
         return httpx.get(
@@ -68,6 +87,27 @@ class ChecklistBackend:
         assert r.status_code == 200, r.text
         return engine_from(r.json())
 
+    def upload(
+        self, appointment_id: str, username: str = "marta", name: str = "resguard.pdf"
+    ) -> httpx.Response:
+        """What the call panel's "Send a document…" posts."""
+        from tests.citizen.test_documents import pdf
+
+        return httpx.post(
+            f"{self.api}/appointments/{appointment_id}/documents",
+            files={"file": (name, pdf(), "application/pdf")},
+            headers=self.headers(username),
+            timeout=10,
+        )
+
+    def documents(self, appointment_id: str, username: str = "marta") -> list[dict[str, Any]]:
+        r = httpx.get(
+            f"{self.api}/appointments/{appointment_id}/documents", headers=self.headers(username), timeout=10
+        )
+        assert r.status_code == 200, r.text
+        docs: list[dict[str, Any]] = r.json()
+        return docs
+
     def audit(self, appointment_id: str) -> list[tuple[str, str]]:
         with sqlite3.connect(self.db_path) as con:
             return list(
@@ -76,3 +116,18 @@ class ChecklistBackend:
                     (appointment_id,),
                 )
             )
+
+
+def verify_pin(cb: ChecklistBackend, appointment_id: str) -> None:
+    """The citizen enters the right PIN (the real exchange, as tests/citizen does it): the backend then
+    reports the pin_verified fact that ticks the checklist's automatic item."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.citizen.conftest import Citizen, CitizenBackend
+
+    citizens = CitizenBackend(cb.server)
+    citizens.set_start(appointment_id, datetime.now(UTC) + timedelta(minutes=5))  # inside the PIN window
+    url = citizens.issue_link(appointment_id)
+    assert citizens.issue_pin(appointment_id).status_code == 202
+    citizen = Citizen(appointment_id, 0, url.rsplit("/", 1)[1], citizens.latest_pin(appointment_id), {}, url)
+    assert citizens.session(citizen).status_code == 200

@@ -12,9 +12,10 @@ from typing import Any
 import httpx
 
 from tests.backend.support import SseReader, assert_envelope
-from tests.checklists.support import ChecklistBackend, dicts
+from tests.checklists.support import ChecklistBackend, dicts, verify_pin
 from tests.citizen.conftest import Citizen, CitizenBackend
 from tests.helpers.backend_server import REPO_ROOT
+from tests.helpers.identification import complete_identification, override_gate
 
 DNI = {"doc_type": "dni", "number": "12345678Z", "expiry": (date.today() + timedelta(days=400)).isoformat()}
 
@@ -207,9 +208,9 @@ def test_pin_verification_reports_the_fact_by_sse_and_in_the_checklist(checklist
 def _to_in_call(cb: ChecklistBackend, appt: dict[str, Any]) -> dict[str, Any]:
     url = f"{cb.api}/appointments/{appt['id']}"
     for status in ("waiting", "in_call"):
-        appt = httpx.patch(
-            url, json={"version": appt["version"], "status": status}, headers=cb.headers("marta")
-        ).json()
+        r = httpx.patch(url, json={"version": appt["version"], "status": status}, headers=cb.headers("marta"))
+        assert r.status_code == 200, r.text
+        appt = r.json()
     return appt
 
 
@@ -217,16 +218,30 @@ def test_closing_as_resolved_is_refused_while_the_gate_is_closed(checklist_backe
     cb = checklist_backend
     appt = _to_in_call(cb, cb.appointment())
     engine = cb.engine(appt["id"])
-    assert cb.post(
+    hello = cb.post(
         appt["id"], {"expected_seq": 0, "events": [engine.tick("greeting.hello", "marta").to_dict()]}
     )
+    assert hello.status_code == 200, hello.text
     url = f"{cb.api}/appointments/{appt['id']}"
     close = {"version": appt["version"], "status": "completed", "outcome": "resolved"}
     body = assert_envelope(
         httpx.patch(url, json=close, headers=cb.headers("marta")), 422, "checklist_incomplete"
     )
     assert "Data protection notice" in body["detail"]
-    # Other outcomes are never blocked.
+    # Other outcomes are never blocked: the same open checklist, closed as referred.
+    other = _to_in_call(cb, cb.appointment())
+    engine = cb.engine(other["id"])
+    hello = cb.post(
+        other["id"], {"expected_seq": 0, "events": [engine.tick("greeting.hello", "marta").to_dict()]}
+    )
+    assert hello.status_code == 200, hello.text
+    referred = httpx.patch(
+        f"{cb.api}/appointments/{other['id']}",
+        json={"version": other["version"], "status": "completed", "outcome": "referred"},
+        headers=cb.headers("marta"),
+    )
+    assert referred.status_code == 200 and referred.json()["outcome"] == "referred", referred.text
+    # A supervisor's override opens the gate.
     engine = cb.engine(appt["id"], "laia")
     override = engine.override("close_resolved", "laia", "supervisor", "Resolved by phone, evidence on paper")
     assert cb.post(appt["id"], {"expected_seq": 1, "events": [override.to_dict()]}, "laia").status_code == 200
@@ -243,3 +258,139 @@ def test_scripts_are_served_with_the_catalogue(checklist_backend):
     assert 'attention_level = "atesa"' in files["atesa.toml"]
     for bad in ("nope", "atesa+../../etc", "atesa+UPPER"):
         assert httpx.get(f"{cb.api}/scripts/{bad}", headers=cb.headers("marta")).status_code in (404, 422)
+
+
+def _close_resolved(cb: ChecklistBackend, appt: dict[str, Any]) -> httpx.Response:
+    return httpx.patch(
+        f"{cb.api}/appointments/{appt['id']}",
+        json={"version": appt["version"], "status": "completed", "outcome": "resolved"},
+        headers=cb.headers("marta"),
+    )
+
+
+def test_closing_as_resolved_with_no_checklist_recorded_is_refused(checklist_backend):
+    cb = checklist_backend
+    appt = _to_in_call(cb, cb.appointment())  # atesa: full identification
+    assert _events(cb, appt["id"]) == []
+    body = assert_envelope(_close_resolved(cb, appt), 422, "checklist_incomplete")
+    # The engine's empty run of the appointment's script says what is missing.
+    for missing in ("Data protection notice", "Identity document", "Procedure confirmed"):
+        assert missing in body["detail"], body["detail"]
+    # Nothing changed, and another outcome still closes it (which frees the office's call slot too).
+    referred = httpx.patch(
+        f"{cb.api}/appointments/{appt['id']}",
+        json={"version": appt["version"], "status": "completed", "outcome": "referred"},
+        headers=cb.headers("marta"),
+    )
+    assert referred.status_code == 200 and referred.json()["outcome"] == "referred", referred.text
+
+
+def test_informativa_closes_resolved_with_its_own_items_and_no_identification(checklist_backend):
+    cb = checklist_backend
+    appt = _to_in_call(cb, cb.appointment(level="informativa"))
+    body = assert_envelope(_close_resolved(cb, appt), 422, "checklist_incomplete")
+    assert "Enquiry answered" in body["detail"]  # never opened: the level's required items, not a pass
+    engine = cb.engine(appt["id"])
+    missing = engine.gate_status("close_resolved").missing
+    assert not [m for m in missing if m.startswith("identification.")]
+    events = dicts([engine.tick(item_id, "marta") for item_id in missing])
+    r = cb.post(appt["id"], {"expected_seq": 0, "events": events})
+    assert r.status_code == 200, r.text
+    r = _close_resolved(cb, appt)
+    assert r.status_code == 200 and r.json()["outcome"] == "resolved", r.text
+
+
+def test_sending_a_document_needs_the_identification(checklist_backend):
+    cb = checklist_backend
+    appt = cb.appointment()  # atesa, targeta-discapacitat: full identification
+    body = assert_envelope(cb.upload(appt["id"]), 422, "identification_incomplete")
+    assert "Identification has not been done" in body["detail"] and body["gate"] == "send_personal_documents"
+    # Half done: the reason lists what is still missing, and nothing is stored.
+    engine = cb.engine(appt["id"])
+    notice = engine.tick("data_protection.notice", "marta")
+    assert cb.post(appt["id"], {"expected_seq": 0, "events": [notice.to_dict()]}).status_code == 200
+    body = assert_envelope(cb.upload(appt["id"]), 422, "identification_incomplete")
+    assert "Identity document" in body["detail"] and "Data protection notice" not in body["detail"]
+    assert cb.documents(appt["id"]) == []
+    assert not [a for a, _ in cb.audit(appt["id"]) if a.startswith("document.")]
+
+    verify_pin(cb, appt["id"])
+    after = complete_identification(cb.api, cb.headers("marta"), appt["id"], gate="send_personal_documents")
+    assert after["gates"]["send_personal_documents"]["allowed"] is True
+    r = cb.upload(appt["id"])
+    assert r.status_code == 201, r.text
+    assert [d["id"] for d in cb.documents(appt["id"])] == [r.json()["id"]]
+
+
+def test_informativa_sends_no_documents_unless_a_supervisor_overrides(checklist_backend):
+    cb = checklist_backend
+    appt = cb.appointment(level="informativa")
+    engine = cb.engine(appt["id"])
+    events = dicts(
+        [engine.tick(item_id, "marta") for item_id in engine.gate_status("close_resolved").missing]
+    )
+    assert cb.post(appt["id"], {"expected_seq": 0, "events": events}).status_code == 200
+    # Everything the level asks for is done, and still no document: no identification at this level.
+    body = assert_envelope(cb.upload(appt["id"]), 422, "identification_incomplete")
+    assert "information appointment the citizen has not been identified" in body["detail"]
+    reason = "Citizen identified at the desk; sending the form"
+    override_gate(
+        cb.api, cb.headers("laia"), appt["id"], "laia", gate="send_personal_documents", reason=reason
+    )
+    r = cb.upload(appt["id"])
+    assert r.status_code == 201, r.text
+
+
+def test_a_backdated_event_cannot_pass_an_expired_document(checklist_backend):
+    cb = checklist_backend
+    appt = cb.appointment()
+    engine = cb.engine(appt["id"])
+    tick = engine.tick("identification.document", "marta", DNI).to_dict()
+    # Expired a year ago, "ticked" the day before it expired: the server's date decides, not `at`.
+    expired = (date.today() - timedelta(days=365)).isoformat()
+    backdated = {
+        **tick,
+        "at": (datetime.now(UTC) - timedelta(days=366)).isoformat(),
+        "values": {**tick["values"], "expiry": expired},
+    }
+    body = assert_envelope(
+        cb.post(appt["id"], {"expected_seq": 0, "events": [backdated]}), 422, "invalid_evidence"
+    )
+    assert "expired" in body["detail"] and body["errors"][0]["field"] == "events[0].values"
+    assert _events(cb, appt["id"]) == []
+    assert not [a for a, _ in cb.audit(appt["id"]) if a.startswith("checklist.")]
+    # The same event with a document still valid is recorded, whatever its `at`.
+    valid = {**tick, "at": backdated["at"]}
+    assert cb.post(appt["id"], {"expected_seq": 0, "events": [valid]}).status_code == 200
+
+
+def test_a_malformed_tramit_overlay_fails_closed_naming_the_file_and_line(checklist_backend):
+    cb = checklist_backend
+    assert cb.scripts_dir is not None
+    overlay = cb.scripts_dir / "tramits" / "llicencia-pesca-recreativa.toml"
+    good = overlay.read_text("utf-8")
+    appt = _to_in_call(cb, cb.appointment(tramit="llicencia-pesca-recreativa"))
+    # One item of the office's file gets a kind the engine does not know.
+    lines = good.splitlines()
+    line = next(i for i, text in enumerate(lines) if text.startswith("kind = "))
+    lines[line] = 'kind = "telepathy"'
+    overlay.write_text("\n".join(lines) + "\n", "utf-8")
+    where = f"tramits/llicencia-pesca-recreativa.toml:{line + 1}:"
+    try:
+        body = assert_envelope(cb.get(appt["id"]), 500, "script_invalid")
+        assert where in body["detail"] and "telepathy" in body["detail"], body["detail"]
+        # The gates refuse instead of falling back to the level's base script.
+        body = assert_envelope(_close_resolved(cb, appt), 422, "checklist_incomplete")
+        assert where in body["detail"], body["detail"]
+        body = assert_envelope(cb.upload(appt["id"]), 422, "identification_incomplete")
+        assert "malformed" in body["detail"]
+        assert cb.documents(appt["id"]) == []
+    finally:
+        overlay.write_text(good, "utf-8")
+    assert cb.get(appt["id"]).status_code == 200  # fixed file: read again (the cache follows the file)
+    r = httpx.patch(  # the office's call slot back
+        f"{cb.api}/appointments/{appt['id']}",
+        json={"version": appt["version"], "status": "completed", "outcome": "referred"},
+        headers=cb.headers("marta"),
+    )
+    assert r.status_code == 200, r.text

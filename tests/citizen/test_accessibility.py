@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.citizen.conftest import CitizenBackend
+from tests.citizen.test_documents import pdf
 from tests.helpers.browser import serious_axe_violations, wait_js
 
 pytestmark = pytest.mark.browser
@@ -89,6 +90,9 @@ def test_landmarks_labels_and_live_regions(citizen_backend: CitizenBackend, brow
         ("ar", "desktop"),
         ("ur", "phone"),
         ("ur", "zoom200"),
+        ("es", "phone"),
+        ("eu", "desktop"),
+        ("en", "zoom200"),
     ],
 )
 def test_every_page_state_passes_axe(
@@ -134,6 +138,17 @@ def test_every_page_state_passes_axe(
         wait_js(page, "!document.getElementById('step-call').hidden")
         check_state(page, lang, viewport, "5-call")
 
+        # The documents box with a document sent, then with an upload the server refused.
+        page.set_input_files("#doc-file", {"name": "dni.pdf", "mimeType": "application/pdf", "buffer": pdf()})
+        page.click("#doc-form button[type=submit]")
+        wait_js(page, "document.querySelectorAll('#doc-list li').length === 1")
+        check_state(page, lang, viewport, "5b-document")
+        fake = b"%PDF-1.4\n<html><script>alert(1)</script>\n%%EOF"
+        page.set_input_files("#doc-file", {"name": "x.pdf", "mimeType": "application/pdf", "buffer": fake})
+        page.click("#doc-form button[type=submit]")
+        wait_js(page, "document.getElementById('doc-error').textContent.length > 0")
+        check_state(page, lang, viewport, "5c-upload-error")
+
         page.click("#hang-up")
         wait_js(page, "!document.getElementById('step-end').hidden")
         check_state(page, lang, viewport, "6-end")
@@ -143,8 +158,31 @@ def test_every_page_state_passes_axe(
         # Close the call on the staff side too: the office's concurrent-call limit is per backend.
         appt = httpx.get(f"{cb.api}/appointments/{c.appointment_id}", headers=c.staff).json()
         if appt["status"] == "in_call":
-            body = {"version": appt["version"], "status": "completed", "outcome": "resolved"}
+            body = {"version": appt["version"], "status": "completed", "outcome": "referred"}
             httpx.patch(f"{cb.api}/appointments/{c.appointment_id}", json=body, headers=c.staff)
+
+
+@pytest.mark.parametrize("lang", ["ca", "ur"])
+def test_locked_pin_passes_axe(citizen_backend: CitizenBackend, browser: Browser, lang: str) -> None:
+    """After the fifth wrong PIN the link is void: that message must be as reachable as any other."""
+    c = citizen_backend.prepare("marta")
+    context = browser.new_context(viewport=VIEWPORTS["desktop"], locale=lang)
+    try:
+        page = context.new_page()
+        page.goto(c.url)
+        wait_js(page, "document.getElementById('preview').videoWidth > 0")
+        page.click("#devices-continue")
+        wait_js(page, "!document.getElementById('step-pin').hidden")
+        wrong = f"{(int(c.pin) + 1) % 1_000_000:06d}"
+        for attempt in range(1, 6):
+            page.fill("#pin", wrong)
+            page.click("#pin-submit")
+            wait_js(page, f"document.body.dataset.pinAttempts === '{attempt}'")
+        message = page.locator("#pin-error").text_content() or ""
+        assert message, "no message after the fifth wrong PIN"
+        check_state(page, lang, "desktop", "3b-pin-locked")
+    finally:
+        context.close()
 
 
 def test_kiosk_first_screen_passes_axe(citizen_backend: CitizenBackend, browser: Browser) -> None:

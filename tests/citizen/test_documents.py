@@ -14,6 +14,7 @@ from fpdf import FPDF
 from PIL import Image
 
 from tests.citizen.conftest import Citizen, CitizenBackend
+from tests.helpers.identification import override_gate
 
 
 def pdf() -> bytes:
@@ -130,6 +131,19 @@ def test_staff_upload_reaches_the_citizen_stream(citizen_backend: CitizenBackend
     from tests.backend.support import SseReader
 
     c, headers = party
+    # Sending needs the checklist's send_personal_documents gate: refused first, then a supervisor's
+    # override opens it (tests/checklists covers opening it by the identification itself).
+    refused = httpx.post(
+        f"{citizen_backend.api}/appointments/{c.appointment_id}/documents",
+        files={"file": ("resguard.png", image("PNG"), "image/png")},
+        headers=c.staff,
+    )
+    assert refused.status_code == 422 and refused.json()["code"] == "identification_incomplete", refused.text
+    reason = "Identity checked at the desk before the call"
+    override_gate(
+        citizen_backend.api, citizen_backend.headers("laia"), c.appointment_id, "laia",
+        gate="send_personal_documents", reason=reason,
+    )  # fmt: skip
     page = SseReader(f"{citizen_backend.api}/citizen/events", headers=headers)
     try:
         r = httpx.post(

@@ -9,6 +9,7 @@ from playwright.sync_api import Browser, Page, Playwright
 
 from tests.citizen.conftest import CitizenBackend
 from tests.helpers.browser import wait_js
+from tests.helpers.identification import override_gate
 
 pytestmark = pytest.mark.browser
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
@@ -86,7 +87,12 @@ def test_link_pin_waiting_room_and_admission(
         assert r.status_code == 200, r.text
         page.get_by_role("button", name="Colgar").wait_for()
         wait_js(page, "document.getElementById('self-video').videoWidth > 0")
-        # A document from the informador shows up with its name as plain text.
+        # A document from the informador shows up with its name as plain text (sending waits for the
+        # checklist's send_personal_documents gate: here a supervisor's override opens it).
+        override_gate(
+            cb.api, cb.headers("laia"), c.appointment_id, "laia",
+            gate="send_personal_documents", reason="Identity checked at the desk before the call",
+        )  # fmt: skip
         up = httpx.post(
             f"{cb.api}/appointments/{c.appointment_id}/documents",
             files={"file": ("<b>resguard</b>.pdf", _pdf(), "application/pdf")},

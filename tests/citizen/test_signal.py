@@ -125,7 +125,7 @@ def test_waiting_admit_and_events(citizen_backend: CitizenBackend) -> None:
         assert ice == {"ice_servers": []}  # nothing configured: no STUN wait for aiortc
         done = httpx.patch(
             f"{cb.api}/appointments/{c.appointment_id}",
-            json={"version": r.json()["version"], "status": "completed", "outcome": "resolved"},
+            json={"version": r.json()["version"], "status": "completed", "outcome": "referred"},
             headers=c.staff,
         )
         assert done.status_code == 200, done.text

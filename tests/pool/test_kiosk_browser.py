@@ -75,7 +75,7 @@ def test_kiosk_call_then_wipe(fresh_backend, browser):
         appt = r.json()
         r = jordi.patch(
             f"/appointments/{appt['id']}",
-            json={"version": appt["version"], "status": "completed", "outcome": "resolved"},
+            json={"version": appt["version"], "status": "completed", "outcome": "referred"},
         )
         assert r.status_code == 200, r.text
     _assert_wiped(page, fresh_backend, token)
