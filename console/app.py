@@ -152,7 +152,9 @@ class Console(QObject):
         self.supervisor = SupervisorService(pool_api, self)
         self.pool = PoolService(pool_api, self)
         sup = self.supervisor
-        self.supervisor_view = SupervisorView(sup.informadors, sup.waiting, sup.office_kpis, sup.tramit_kpis)
+        self.supervisor_view = SupervisorView(
+            sup.informadors, sup.waiting, sup.office_kpis, sup.tramit_kpis, sup.pool_appointments
+        )
         self.pool_view = PoolView()
         self._role_view: Any = None
         self._connect_pool_signals()

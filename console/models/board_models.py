@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PyQt6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PyQt6.QtGui import QColor, QFont
@@ -17,6 +19,7 @@ from console import formatting
 from console.i18n import N_, _
 from console.labels import language_name
 
+MADRID = ZoneInfo("Europe/Madrid")
 AnyIndex = QModelIndex | QPersistentModelIndex
 RowRole = Qt.ItemDataRole.UserRole + 1  # the row's dict
 AlertRole = Qt.ItemDataRole.UserRole + 2  # True for a long wait
@@ -213,6 +216,18 @@ class WaitingModel(_DictTable):
         return None
 
 
+# Every KPI of the report (backend/pool/kpis.py), how it is written, and its name in the UI.
+KPI_COUNT, KPI_DURATION, KPI_SHARE = "count", "duration", "share"
+KPIS = (
+    ("served", N_("Served"), KPI_COUNT),
+    ("no_shows", N_("No-shows"), KPI_COUNT),
+    ("avg_wait_s", N_("Average wait to admission"), KPI_DURATION),
+    ("avg_call_s", N_("Average call length"), KPI_DURATION),
+    ("resolved_first_contact_rate", N_("Resolved at first contact"), KPI_SHARE),
+    ("identification_failures", N_("Identification failures"), KPI_COUNT),
+    ("interpreter_share", N_("Needing an interpreter"), KPI_SHARE),
+)
+KPI_KINDS = {key: kind for key, _label, kind in KPIS}
 KPI_COLUMNS = (
     ("name", N_("Office / procedure")),
     ("served", N_("Served")),
@@ -225,8 +240,51 @@ KPI_COLUMNS = (
 )
 
 
+def kpi_text(key: str, value: float | None) -> str:
+    """One KPI figure as the table and the charts write it, in the UI locale (console/formatting.py)."""
+    if value is None:
+        return "—"
+    kind = KPI_KINDS.get(key, KPI_COUNT)
+    if kind == KPI_DURATION:
+        return format_wait(value)
+    if kind == KPI_SHARE:
+        return formatting.percent(value * 100, 0)
+    return formatting.number(value)
+
+
 class KpiModel(_DictTable):
+    """Rows of the report's "offices" or "tramits". A tràmit row is named in the UI language once the
+    catalogue is known (tramit_name), an office row by its name (table) or code (charts)."""
+
     HEADERS = tuple(label for _key, label in KPI_COLUMNS)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.tramit_name: Callable[[str], str] = lambda code: code
+
+    def relabel_tramits(self) -> None:
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
+
+    def _tramit_label(self, row: dict[str, Any]) -> str:
+        code = str(row["tramit_code"])
+        name = self.tramit_name(code)
+        return name if name and name != code else str(row.get("name") or code)
+
+    def label(self, r: int) -> str:
+        """A short name for a chart's axis: the office code, or the tràmit's name."""
+        row = self._rows[r]
+        if "tramit_code" in row:
+            return self._tramit_label(row)
+        return str(row.get("code") or row.get("name") or "")
+
+    def figure(self, r: int, key: str) -> float | None:
+        value = self._rows[r].get(key)
+        return None if value is None else float(value)
+
+    def figures(self, key: str) -> list[tuple[str, float | None]]:
+        """(label, value) of every row for one KPI: what a chart draws."""
+        return [(self.label(r), self.figure(r, key)) for r in range(len(self._rows))]
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Override QAbstractItemModel::data."""
@@ -234,15 +292,10 @@ class KpiModel(_DictTable):
             return None
         row = self._rows[index.row()]
         key = KPI_COLUMNS[index.column()][0]
-        value = row.get(key)
         if role == Qt.ItemDataRole.DisplayRole:
-            if value is None:
-                return "—"
-            if key in ("avg_wait_s", "avg_call_s"):
-                return format_wait(float(value))
-            if key in ("resolved_first_contact_rate", "interpreter_share"):
-                return formatting.percent(float(value) * 100, 0)
-            return str(value)
+            if key == "name":
+                return self._tramit_label(row) if "tramit_code" in row else str(row.get("name") or "")
+            return kpi_text(key, self.figure(index.row(), key))
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == RowRole:
@@ -250,13 +303,60 @@ class KpiModel(_DictTable):
         return None
 
 
+class PoolAppointmentsModel(_DictTable):
+    """Today's pool appointments nobody has taken and whose citizen is not here yet (those who are
+    waiting are in the waiting list): the supervisor may give one to an informador ahead of time."""
+
+    HEADERS = (N_("Time"), N_("Citizen"), N_("Office"), N_("Procedure"), N_("Language"))
+    TRAMIT_COLUMN = 3
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.tramit_name: Callable[[str], str] = lambda code: code
+
+    @staticmethod
+    def wanted(item: dict[str, Any]) -> bool:
+        """Of the pool's items (GET /pool): appointments, not yet waiting."""
+        return item.get("kind") == "appointment" and not item.get("waiting_since")
+
+    def relabel_tramits(self) -> None:
+        if self._rows:
+            last = len(self._rows) - 1
+            self.dataChanged.emit(self.index(0, self.TRAMIT_COLUMN), self.index(last, self.TRAMIT_COLUMN))
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Override QAbstractItemModel::data. Citizen names are data, never markup (plain text views)."""
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row, col = self._rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return formatting.time(local_time(row["start"])) if row.get("start") else ""
+            if col == 1:
+                return str(row.get("citizen_name") or "")
+            if col == 2:
+                return str(row.get("office_code") or "")
+            if col == self.TRAMIT_COLUMN:
+                code = str(row.get("tramit_code") or "")
+                return self.tramit_name(code) or code
+            if col == 4:
+                return language_name(str(row.get("language") or ""))
+        if role == RowRole:
+            return dict(row)
+        return None
+
+
+def local_time(iso: str) -> datetime:
+    """A backend time in the pool's zone: Europe/Madrid, every office's (backend/pool/service.py)."""
+    when = datetime.fromisoformat(iso)
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(MADRID)
+
+
 _EPOCH_CACHE: dict[str, float] = {}
 
 
 def _epoch(iso: Any) -> float:
     """ISO time → epoch seconds, cached (the board re-reads the same few hundred times every second)."""
-    from datetime import datetime
-
     key = str(iso)
     value = _EPOCH_CACHE.get(key)
     if value is None:

@@ -16,7 +16,7 @@ from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 from console import i18n, log
 from console.domain.catalogue import Tramit
 from console.i18n import _
-from console.models.board_models import InformadorsModel, KpiModel, WaitingModel
+from console.models.board_models import InformadorsModel, KpiModel, PoolAppointmentsModel, WaitingModel
 from console.services.tasks import spawn
 from console.sync.errors import ApiError, Offline
 from console.sync.events import ServerEvent
@@ -30,6 +30,7 @@ WAITING_EVENTS = ("pool.updated", "walkin.created", "walkin.taken", "walkin.ende
 class SupervisorService(QObject):
     """Signals:
     board_loaded: the board was (re)loaded. arg: dict (the raw board)
+    pool_appointments_loaded: today's untaken pool appointments were (re)loaded. arg: int (how many)
     presence_applied: one informador row changed from the push. arg: int (staff id)
     kpis_loaded: arg: dict (the raw report)
     failed: a user-facing message
@@ -37,6 +38,7 @@ class SupervisorService(QObject):
 
     board_loaded = pyqtSignal(dict)
     presence_applied = pyqtSignal(int)
+    pool_appointments_loaded = pyqtSignal(int)
     kpis_loaded = pyqtSignal(dict)
     failed = pyqtSignal(str)
 
@@ -47,8 +49,10 @@ class SupervisorService(QObject):
         self.waiting = WaitingModel(self)
         self.office_kpis = KpiModel(self)
         self.tramit_kpis = KpiModel(self)
+        self.pool_appointments = PoolAppointmentsModel(self)
         self._tramits: Mapping[str, Tramit] = {}
-        self.waiting.tramit_name = self.tramit_name
+        for model in (self.waiting, self.tramit_kpis, self.pool_appointments):
+            model.tramit_name = self.tramit_name
         self.alerts: list[dict[str, Any]] = []
         self._refresh = QTimer(self)
         self._refresh.setSingleShot(True)
@@ -69,6 +73,17 @@ class SupervisorService(QObject):
         self.alerts = list(board.get("alerts") or [])
         self.active = True
         self.board_loaded.emit(board)
+        await self.load_pool_appointments()  # after the board: its refresh is not slowed by this read
+
+    async def load_pool_appointments(self) -> None:
+        """The pool as a supervisor reads it (every office): its appointments whose citizen is not here."""
+        try:
+            items = await self._api.pool()
+        except (ApiError, Offline) as exc:
+            self.failed.emit(_("Could not load the pool: {error}").format(error=exc))
+            return
+        self.pool_appointments.set_rows([i for i in items if PoolAppointmentsModel.wanted(i)])
+        self.pool_appointments_loaded.emit(self.pool_appointments.rowCount())
 
     def tramit_name(self, code: str) -> str:
         """In the console's current language, so a language switch only needs a repaint."""
@@ -79,6 +94,8 @@ class SupervisorService(QObject):
         """The catalogue (it usually arrives after the board): procedures shown by name, not code."""
         self._tramits = dict(tramits)
         self.waiting.relabel_tramits()
+        self.tramit_kpis.relabel_tramits()
+        self.pool_appointments.relabel_tramits()
 
     async def load_kpis(self, day: date | None = None) -> None:
         try:

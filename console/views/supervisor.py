@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PyQt6.QtCore import QRectF, Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QColor, QPainter, QPaintEvent
+from PyQt6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -17,6 +17,8 @@ from PyQt6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -24,9 +26,19 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from console import formatting
-from console.i18n import _
-from console.models.board_models import InformadorsModel, KpiModel, RowRole, WaitingModel, state_name
+from console.i18n import N_, _
+from console.models.board_models import (
+    KPIS,
+    InformadorsModel,
+    KpiModel,
+    PoolAppointmentsModel,
+    RowRole,
+    WaitingModel,
+    kpi_text,
+    state_name,
+)
+
+KPI_NAMES = {key: label for key, label, _kind in KPIS}
 
 
 def _table(model: Any) -> QTableView:
@@ -44,43 +56,89 @@ def _table(model: Any) -> QTableView:
     return view
 
 
+def _kpi_table(model: KpiModel) -> QTableView:
+    """The names column takes the room, so the figures stay next to each other, not across the screen."""
+    view = _table(model)
+    header = view.horizontalHeader()
+    assert header is not None
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    return view
+
+
 class BarChart(QWidget):
-    """Horizontal bars for one KPI of a KpiModel (no chart dependency: a few rectangles and labels)."""
+    """Horizontal bars of one KPI over the rows of a KpiModel (offices or tràmits): a few rectangles
+    and labels, no chart dependency. The KPI is chosen with set_key; figures and texts come from the
+    model (kpi_text), so the chart, the table and the CSV agree."""
+
+    BAR = QColor("#1d4f91")
+    ROW_H = 22
 
     def __init__(self, model: KpiModel, key: str, title: str, parent: QWidget | None = None) -> None:
+        """title: a msgid with {kpi}, translated when painted (so a live language switch follows)."""
         super().__init__(parent)
-        self.model, self.key, self.title = model, key, title
-        self.setMinimumHeight(160)
-        model.modelReset.connect(self.update)
+        self.model, self.key, self.title_msgid = model, key, title
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        model.modelReset.connect(self._changed)
+        model.dataChanged.connect(self._changed)
+        self._changed()
 
-    def bars(self) -> list[tuple[str, float]]:
-        out = []
-        for r in range(self.model.rowCount()):
-            row = self.model.row(r)
-            out.append((str(row.get("code") or row.get("name") or ""), float(row.get(self.key) or 0)))
-        return out[:12]
+    def set_key(self, key: str) -> None:
+        self.key = key
+        self._changed()
+
+    def title(self) -> str:
+        return _(self.title_msgid).format(kpi=_(KPI_NAMES[self.key]))
+
+    def bars(self) -> list[tuple[str, float | None]]:
+        """(label, value) per row, as drawn; None is "no figure" (drawn as —, no bar)."""
+        return self.model.figures(self.key)
+
+    def value_texts(self) -> list[str]:
+        return [kpi_text(self.key, value) for _label, value in self.bars()]
+
+    def _changed(self) -> None:
+        bars = self.bars()
+        self.setFixedHeight(32 + self.ROW_H * max(1, len(bars)))
+        # Screen readers get the figures the bars show.
+        self.setAccessibleName(self.title())
+        self.setAccessibleDescription(
+            "; ".join(f"{label}: {text}" for (label, _v), text in zip(bars, self.value_texts(), strict=True))
+        )
+        self.update()
 
     def paintEvent(self, event: QPaintEvent | None) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        bars = self.bars()
-        w, h = self.width(), self.height()
-        p.setPen(QColor("#1f2328"))
-        p.drawText(QRectF(8, 4, w - 16, 20), Qt.AlignmentFlag.AlignLeft, self.title)
+        ink = self.palette().color(QPalette.ColorRole.WindowText)
+        bars, texts = self.bars(), self.value_texts()
+        w = self.width()
+        metrics = QFontMetrics(self.font())
+        bold = QFont(self.font())
+        bold.setBold(True)
+        p.setFont(bold)
+        p.setPen(ink)
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        p.drawText(QRectF(8, 4, w - 16, 22), left, self.title())
+        p.setFont(self.font())
         if not bars:
+            p.drawText(QRectF(8, 28, w - 16, self.ROW_H), Qt.AlignmentFlag.AlignVCenter, _("No figures yet"))
             p.end()
             return
-        top, label_w = 28, 90
-        row_h = max(12.0, (h - top - 4) / len(bars))
-        peak = max(v for _n, v in bars) or 1.0
-        for i, (name, value) in enumerate(bars):
-            y = top + i * row_h
-            p.setPen(QColor("#1f2328"))
-            p.drawText(QRectF(8, y, label_w - 12, row_h), Qt.AlignmentFlag.AlignVCenter, name)
-            bar_w = (w - label_w - 60) * value / peak
-            p.fillRect(QRectF(label_w, y + 2, max(1.0, bar_w), row_h - 4), QColor("#1d4f91"))
-            text = formatting.number(value)
-            p.drawText(QRectF(label_w + bar_w + 6, y, 54, row_h), Qt.AlignmentFlag.AlignVCenter, text)
+        label_w = min(max(metrics.horizontalAdvance(label) for label, _v in bars) + 16, int(w * 0.4))
+        value_w = max(metrics.horizontalAdvance(t) for t in texts) + 12
+        room = max(1, w - label_w - value_w - 16)
+        peak = max((v for _n, v in bars if v is not None), default=0.0) or 1.0
+        for i, ((label, value), text) in enumerate(zip(bars, texts, strict=True)):
+            y = 28 + i * self.ROW_H
+            name = metrics.elidedText(label, Qt.TextElideMode.ElideRight, label_w - 10)
+            p.drawText(QRectF(8, y, label_w - 8, self.ROW_H), Qt.AlignmentFlag.AlignVCenter, name)
+            bar_w = room * (value or 0.0) / peak
+            if value:
+                p.fillRect(QRectF(8 + label_w, y + 3, max(2.0, bar_w), self.ROW_H - 6), self.BAR)
+            p.drawText(
+                QRectF(8 + label_w + bar_w + 6, y, value_w, self.ROW_H), Qt.AlignmentFlag.AlignVCenter, text
+            )
         p.end()
 
 
@@ -127,11 +185,14 @@ class SupervisorView(QWidget):
         waiting: WaitingModel,
         office_kpis: KpiModel,
         tramit_kpis: KpiModel,
+        pool_appointments: PoolAppointmentsModel,
+        *,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("supervisorView")
         self.informadors_model, self.waiting_model = informadors, waiting
+        self.pool_appointments_model = pool_appointments
         tabs = QTabWidget(self)
         layout = QVBoxLayout(self)
         layout.addWidget(tabs)
@@ -164,28 +225,70 @@ class SupervisorView(QWidget):
         board_layout.addWidget(split, 1)
         tabs.addTab(board, _("Board"))
 
+        # Booked pool appointments whose citizen is not here yet: given to someone ahead of time.
+        booked = QWidget()
+        bl = QVBoxLayout(booked)
+        hint = QLabel(_("Appointments booked for the shared pool that nobody has taken yet."))
+        hint.setWordWrap(True)
+        bl.addWidget(hint)
+        self.pool_appointments_view = _table(pool_appointments)
+        self.pool_appointments_view.setAccessibleName(_("Pool appointments today"))
+        bl.addWidget(self.pool_appointments_view, 1)
+        self.reassign_booked_button = QPushButton(_("Reassign…"))
+        self.reassign_booked_button.setObjectName("reassignBooked")
+        self.reassign_booked_button.clicked.connect(self._on_reassign_booked)
+        bl.addWidget(self.reassign_booked_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.pool_tab = booked
+        tabs.addTab(booked, _("Pool appointments today"))
+
         kpis = QWidget()
         kl = QVBoxLayout(kpis)
         buttons = QHBoxLayout()
+        kpi_label = QLabel(_("Indicator"))
+        self.kpi_choice = QComboBox()
+        self.kpi_choice.setObjectName("kpiChoice")
+        kpi_label.setBuddy(self.kpi_choice)
+        for key, label, _kind in KPIS:
+            self.kpi_choice.addItem(_(label), key)
+        self.kpi_choice.currentIndexChanged.connect(self._on_kpi_chosen)
+        buttons.addWidget(kpi_label)
+        buttons.addWidget(self.kpi_choice)
+        buttons.addStretch(1)
         self.refresh_kpis = QPushButton(_("Refresh"))
         self.refresh_kpis.clicked.connect(self.kpis_requested)
         self.export_button = QPushButton(_("Export CSV…"))
         self.export_button.clicked.connect(self._on_export)
         buttons.addWidget(self.refresh_kpis)
         buttons.addWidget(self.export_button)
-        buttons.addStretch(1)
         kl.addLayout(buttons)
-        charts = QHBoxLayout()
-        charts.addWidget(BarChart(office_kpis, "served", _("Served per office")))
-        charts.addWidget(BarChart(office_kpis, "avg_wait_s", _("Average wait per office (s)")))
-        kl.addLayout(charts)
-        kl.addWidget(QLabel(_("Per office")))
-        self.office_kpi_view = _table(office_kpis)
-        kl.addWidget(self.office_kpi_view)
-        kl.addWidget(QLabel(_("Per procedure")))
-        self.tramit_kpi_view = _table(tramit_kpis)
-        kl.addWidget(self.tramit_kpi_view, 1)
+        first = KPIS[0][0]
+        self.office_chart = BarChart(office_kpis, first, N_("{kpi} per office"))
+        self.tramit_chart = BarChart(tramit_kpis, first, N_("{kpi} per procedure"))
+        charts = QWidget()
+        cl = QHBoxLayout(charts)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(self.office_chart, 1, Qt.AlignmentFlag.AlignTop)
+        cl.addWidget(self.tramit_chart, 2, Qt.AlignmentFlag.AlignTop)  # tràmit names are longer
+        scroll = QScrollArea()  # many tràmits make a tall chart: it scrolls, the tables stay
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(charts)
+        scroll.setMinimumHeight(180)
+        tables = QWidget()
+        tl = QVBoxLayout(tables)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(QLabel(_("Per office")))
+        self.office_kpi_view = _kpi_table(office_kpis)
+        tl.addWidget(self.office_kpi_view)
+        tl.addWidget(QLabel(_("Per procedure")))
+        self.tramit_kpi_view = _kpi_table(tramit_kpis)
+        tl.addWidget(self.tramit_kpi_view, 1)
+        vsplit = QSplitter(Qt.Orientation.Vertical)
+        vsplit.addWidget(scroll)
+        vsplit.addWidget(tables)
+        vsplit.setSizes([340, 300])  # the charts first: the tables are the detail
+        kl.addWidget(vsplit, 1)
         tabs.addTab(kpis, _("Today's KPIs"))
+        self.kpis_tab = kpis
         self.tabs = tabs
 
         # Waiting times count up between pushes.
@@ -193,6 +296,16 @@ class SupervisorView(QWidget):
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._tick)
         self._ticker.start()
+
+    def _on_kpi_chosen(self, _index: int) -> None:
+        key = str(self.kpi_choice.currentData())
+        self.office_chart.set_key(key)
+        self.tramit_chart.set_key(key)
+
+    def retranslate(self) -> None:
+        """After a live language change (console/retranslate.py): chart titles and labels."""
+        self.office_chart.set_key(self.office_chart.key)
+        self.tramit_chart.set_key(self.tramit_chart.key)
 
     def show_board(self, board: dict[str, Any]) -> None:
         parts = [
@@ -219,7 +332,14 @@ class SupervisorView(QWidget):
         return self.waiting_model.data(rows[0], RowRole) if rows else None
 
     def _on_reassign(self) -> None:
-        row = self._selected_waiting()
+        self._reassign(self._selected_waiting())
+
+    def _on_reassign_booked(self) -> None:
+        selection = self.pool_appointments_view.selectionModel()
+        rows = selection.selectedRows() if selection is not None else []
+        self._reassign(self.pool_appointments_model.data(rows[0], RowRole) if rows else None)
+
+    def _reassign(self, row: dict[str, Any] | None) -> None:
         if row is None:
             return
         staff_id = self.ask_reassign(self, self.informadors_model.rows())
