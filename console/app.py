@@ -179,6 +179,8 @@ class Console(QObject):
         ctx.agenda.catalogue_loaded.connect(self.agenda_model.set_tramits)
         # The board names procedures once the catalogue arrives (it loads after the board).
         ctx.agenda.catalogue_loaded.connect(self.supervisor.set_tramits)
+        # Tràmit names for script texts, identification levels for checklists started offline.
+        ctx.agenda.catalogue_loaded.connect(ctx.checklists.set_catalogue)
         ctx.agenda.sync_state_changed.connect(self._on_sync_state_changed)
         ctx.agenda.conflicts_changed.connect(self._on_conflicts_changed)
         ctx.agenda.failed.connect(lambda message: window.statusBar().showMessage(message, 10000))  # type: ignore[union-attr]
@@ -359,7 +361,15 @@ class Console(QObject):
         self.login_view.password.clear()
         ctx.agenda.set_scope(ctx.session.scope)
         ctx.calls.set_staff(staff.id)
-        ctx.checklists.set_user(ctx.session.scope, staff.username, staff.role)
+        # The office's policy and names too: a checklist started offline must ask what the server would.
+        ctx.checklists.set_user(
+            ctx.session.scope,
+            staff.username,
+            staff.role,
+            office.recording_policy if office else "never",
+            full_name=staff.full_name,
+            office_name=office.name if office else "",
+        )
         self.window.set_user(staff, office)
         self.window.show_workspace()
         self._show_role_view(staff)
@@ -553,6 +563,7 @@ class Console(QObject):
             index = self.window.add_view(panel, _("Call"))
         workspace.setCurrentIndex(index)
         self.agenda_view.detail.set_call_busy(True)
+        self.open_checklist(appointment)  # the script and identification beside the call
         spawn(self.ctx.calls.list_devices())
 
     async def _send_chat(self, text: str) -> None:

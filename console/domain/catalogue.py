@@ -14,6 +14,7 @@ class Tramit:
     category: str = ""
     portal_url: str = ""
     required_documents: tuple[str, ...] = field(default=())
+    identification_level: str = "full"  # none/basic/full: what the call script asks (offline starts)
 
     def name(self, lang: str) -> str:
         # Fall back to Catalan (the catalogue's source language), then to the code.
@@ -29,6 +30,7 @@ class Tramit:
             category=str(data.get("category") or ""),
             portal_url=str(data.get("portal_url") or ""),
             required_documents=tuple(str(d.get("code", "")) for d in docs if isinstance(d, dict)),
+            identification_level=str(data.get("identification_level") or "full"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -39,4 +41,5 @@ class Tramit:
             "category": self.category,
             "portal_url": self.portal_url,
             "required_documents": [{"code": c} for c in self.required_documents],
+            "identification_level": self.identification_level,
         }

@@ -43,6 +43,7 @@ class Office:
     code: str
     name: str
     timezone: str = "Europe/Madrid"
+    recording_policy: str = "never"  # the call script asks for recording consent only where allowed
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Office:
@@ -51,7 +52,14 @@ class Office:
             code=str(data.get("code") or ""),
             name=str(data.get("name") or ""),
             timezone=str(data.get("timezone") or "Europe/Madrid"),
+            recording_policy=str(data.get("recording_policy") or "never"),
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "code": self.code, "name": self.name, "timezone": self.timezone}
+        return {
+            "id": self.id,
+            "code": self.code,
+            "name": self.name,
+            "timezone": self.timezone,
+            "recording_policy": self.recording_policy,
+        }

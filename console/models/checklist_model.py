@@ -72,7 +72,8 @@ class ChecklistModel(QAbstractListModel):
         self._rows: list[_Row] = []
         self.citizen_language = "ca"
         self.staff_language = "ca"
-        self.placeholders: dict[str, str] = {}
+        self.placeholders: dict[str, str] = {}  # for the citizen's texts
+        self.staff_placeholders: dict[str, str] = {}  # the same in the informador's language
 
     # -- feeding ------------------------------------------------------------------------------------
     def set_run(
@@ -81,11 +82,17 @@ class ChecklistModel(QAbstractListModel):
         citizen_language: str,
         staff_language: str,
         placeholders: dict[str, str] | None = None,
+        staff_placeholders: dict[str, str] | None = None,
     ) -> None:
+        """`placeholders` fill the citizen's texts; `staff_placeholders` (default: the same) the
+        informador's, since a tràmit's name differs by language."""
         self.beginResetModel()
         self._engine = engine
         self.citizen_language, self.staff_language = citizen_language, staff_language
         self.placeholders = dict(placeholders or {})
+        self.staff_placeholders = dict(
+            self.placeholders if staff_placeholders is None else staff_placeholders
+        )
         self._rows = []
         if engine is not None:
             applicable = {item.id for item in engine.run.items}
@@ -150,7 +157,7 @@ class ChecklistModel(QAbstractListModel):
             done = record is not None and record.satisfied
             return Qt.CheckState.Checked if done else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.ToolTipRole:
-            return item.text.render(self.staff_language, **self.placeholders).text
+            return item.text.render(self.staff_language, **self.staff_placeholders).text
         values: dict[int, Any] = {
             Role.ITEM_ID: item.id,
             Role.KIND: item.kind.value,
@@ -159,7 +166,7 @@ class ChecklistModel(QAbstractListModel):
             Role.CITIZEN_LABEL: item.label.get(self.citizen_language),
             Role.STAFF_LABEL: item.label.get(self.staff_language),
             Role.CITIZEN_TEXT: item.text.render(self.citizen_language, **self.placeholders).text,
-            Role.STAFF_TEXT: item.text.render(self.staff_language, **self.placeholders).text,
+            Role.STAFF_TEXT: item.text.render(self.staff_language, **self.staff_placeholders).text,
             Role.RECORD: record,
             Role.ITEM: item,
             Role.GATES: [gate.value for gate in item.gates],

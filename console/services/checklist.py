@@ -13,7 +13,7 @@ import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from PyQt6.QtCore import QObject, pyqtSignal
 
 from console import i18n, log, paths
 from console.domain.appointment import Appointment
+from console.domain.catalogue import Tramit
 from console.i18n import N_, _
 from console.scripts import (
     Action,
@@ -43,6 +44,7 @@ from console.scripts import (
     load_script,
     load_script_by_id,
 )
+from console.scripts.texts import fallback_chain
 from console.services.tasks import spawn
 from console.sync.api import BackendApi
 from console.sync.checklist_store import ChecklistStore
@@ -64,6 +66,9 @@ class OpenRun:
     engine: ChecklistEngine
     acked_seq: int  # events up to this seq are on the server
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Opened offline: script, context and facts came from the cache; the server's replace them on
+    # the first flush that reaches it (before posting, so my events are checked against them).
+    from_cache: bool = False
 
     @property
     def unsent(self) -> int:
@@ -114,20 +119,58 @@ class ChecklistService(QObject):
         self._runs: dict[str, OpenRun] = {}
         self._opening: dict[str, asyncio.Task[Any]] = {}
         self.username = ""
+        self.full_name = ""  # {staff_name} in script texts: the person, not the login
+        self.office_name = ""
         self.role = "informador"
         self.recording_policy = RecordingPolicy.NEVER
         self.identification_levels: dict[str, str] = {}  # tràmit code → level, for offline starts
+        self.tramits: dict[str, Tramit] = {}
 
     # -- session ----------------------------------------------------------------------------------
-    def set_user(self, scope: str, username: str, role: str, recording_policy: str = "never") -> None:
+    def set_user(
+        self,
+        scope: str,
+        username: str,
+        role: str,
+        recording_policy: str = "never",
+        *,
+        full_name: str = "",
+        office_name: str = "",
+    ) -> None:
+        """Who acts (events carry the username) and the office's context for runs started offline."""
         if scope != self._store.scope:
             self._runs.clear()
         self._store.scope = scope
         self.username, self.role = username, role
+        self.full_name, self.office_name = full_name, office_name
         try:
             self.recording_policy = RecordingPolicy(recording_policy)
         except ValueError:
             self.recording_policy = RecordingPolicy.NEVER
+
+    def set_catalogue(self, tramits: dict[str, Tramit]) -> None:
+        """The tràmits (names for script texts, identification levels for offline starts)."""
+        self.tramits = dict(tramits)
+        self.identification_levels = {code: t.identification_level for code, t in tramits.items()}
+
+    def placeholders(self, appointment_id: str, language: str) -> dict[str, str]:
+        """Values for {staff_name}, {office_name}, {citizen_name}, {tramit_name} in `language`.
+
+        The tràmit name follows the script texts' fallback chain (ar → es → ca), so a text shown in
+        Spanish for an Arabic-speaking citizen names the tràmit in Spanish too.
+        """
+        values = {"staff_name": self.full_name or self.username, "office_name": self.office_name}
+        appointment = self.appointment(appointment_id)
+        if appointment is None:
+            return values
+        values["citizen_name"] = appointment.citizen_name
+        tramit = self.tramits.get(appointment.tramit_code)
+        if tramit is not None:
+            chain = [lang.value for lang in fallback_chain(_language(language))]
+            values["tramit_name"] = next(
+                (tramit.names[lang] for lang in chain if tramit.names.get(lang)), tramit.name(language)
+            )
+        return values
 
     @property
     def is_supervisor(self) -> bool:
@@ -265,7 +308,10 @@ class ChecklistService(QObject):
                 script = await self._script(saved_script_id(run_json), offline=True)
                 if script is not None:
                     return OpenRun(
-                        appointment, ChecklistEngine.restore(run_json, clock, script=script), acked
+                        appointment,
+                        ChecklistEngine.restore(run_json, clock, script=script),
+                        acked,
+                        from_cache=True,
                     )
             except (RunError, ScriptError) as exc:
                 log.sync.warning("local checklist copy unusable: %s", exc)
@@ -288,9 +334,12 @@ class ChecklistService(QObject):
             self.recording_policy,
         )
         facts = AppointmentFacts(
-            appointment.id, appointment.citizen_name, None, _language(appointment.language)
+            appointment.id,
+            appointment.citizen_name,
+            _birth_date(appointment.citizen_birth_date),
+            _language(appointment.language),
         )
-        return OpenRun(appointment, ChecklistEngine.start(script, facts, context, clock), 0)
+        return OpenRun(appointment, ChecklistEngine.start(script, facts, context, clock), 0, from_cache=True)
 
     def _clock_for(self, appointment: Appointment) -> Callable[[], datetime]:
         return lambda: self._clock(appointment)
@@ -407,6 +456,10 @@ class ChecklistService(QObject):
     async def _flush_one(self, run: OpenRun) -> None:
         appointment_id = run.appointment.id
         async with run.lock:
+            if run.from_cache and not await self._adopt_server_run(run):
+                await self._save(run)
+                self.sync_changed.emit(appointment_id, run.unsent)
+                return
             for _round in range(MAX_MERGE_ROUNDS):
                 await self._save(run)
                 pending = run.engine.run.events_after(run.acked_seq)
@@ -444,6 +497,26 @@ class ChecklistService(QObject):
             await self._save(run)
         self.sync_changed.emit(appointment_id, run.unsent)
 
+    async def _adopt_server_run(self, run: OpenRun) -> bool:
+        """A run opened offline meets the server: its events, context and facts first, mine on top."""
+        try:
+            body = await self._api.checklist(run.appointment.id)
+        except Offline:
+            self.offline.emit()
+            return False
+        except NotAuthenticated:
+            self.auth_lost.emit()
+            return False
+        except ApiError as exc:
+            log.sync.info("checklist of %s not fetched: %s", run.appointment.id, exc)
+            return False
+        self.online.emit()
+        run.from_cache = False
+        self._merge(run, body)
+        if (body.get("facts") or {}).get(Fact.PIN_VERIFIED.value):
+            run.engine.apply_fact(Fact.PIN_VERIFIED, True)
+        return True
+
     async def _refetch(self, run: OpenRun) -> None:
         try:
             self._merge(run, await self._api.checklist(run.appointment.id))
@@ -460,7 +533,7 @@ class ChecklistService(QObject):
         """Server events first, then my unsent ones re-applied on top (renumbered)."""
         mine = list(run.engine.run.events_after(run.acked_seq))
         server = [ChecklistEvent.from_dict(e) for e in body.get("events") or []]
-        self._rebuild(run, server)
+        self._rebuild(run, server, body)
         run.acked_seq = len(server)
         lost = self._reapply(run, mine)
         if lost:
@@ -472,12 +545,39 @@ class ChecklistService(QObject):
         self.run_opened.emit(run.appointment.id)
         self.gates_changed.emit(run.appointment.id)
 
-    def _rebuild(self, run: OpenRun, server: list[ChecklistEvent]) -> None:
+    def _rebuild(
+        self, run: OpenRun, server: list[ChecklistEvent], body: dict[str, Any] | None = None
+    ) -> None:
+        """A new engine over the server's events. With the server's answer (`body`), its script,
+        context and appointment facts replace what a run started offline guessed from the cache."""
         old = run.engine
+        script, facts, context = old.run.script, old.run.appointment, old.run.context
+        if body is not None:
+            try:
+                script = self._server_script(str(body.get("script_id") or script.id), script)
+                ctx = body["context"]
+                context = ScriptContext(
+                    AttentionLevel(ctx["attention_level"]),
+                    IdentificationLevel(ctx["identification_level"]),
+                    RecordingPolicy(ctx["recording_policy"]),
+                )
+                facts = AppointmentFacts.from_dict(body["appointment"])
+            except (KeyError, TypeError, ValueError, ScriptError) as exc:
+                log.sync.warning("server checklist context unusable, keeping mine: %s", exc)
+                script, facts, context = old.run.script, old.run.appointment, old.run.context
         run.engine = ChecklistEngine.from_events(
-            old.run.script, old.run.appointment, old.run.context, server, self._clock_for(run.appointment)
+            script, facts, context, server, self._clock_for(run.appointment)
         )
         run.acked_seq = len(server)
+
+    def _server_script(self, script_id: str, current: CallScript) -> CallScript:
+        """The script the server's run uses: mine if the same, else the cached copy or the bundle."""
+        if script_id == current.id:
+            return current
+        try:
+            return load_script_by_id(script_id, self._cached_root())
+        except (OSError, ValueError, ScriptError):
+            return load_script_by_id(script_id)
 
     @staticmethod
     def _reapply(run: OpenRun, mine: list[ChecklistEvent]) -> int:
@@ -511,6 +611,13 @@ class ChecklistService(QObject):
         for run in list(self._runs.values()):
             async with run.lock:
                 await self._save(run)
+
+
+def _birth_date(iso: str) -> date | None:
+    try:
+        return date.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
 
 
 def _write_files(root: Path, files: dict[str, str]) -> None:

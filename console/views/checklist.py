@@ -184,6 +184,10 @@ class ChecklistPanel(QFrame):
         # The selected item: what to say, how it stands, and its evidence editor.
         self.citizen_text = _plain("", self, "citizenText")
         self.citizen_text.setStyleSheet("font-size: 15px;")
+        # The script has no text in the citizen's language: say which one is shown instead.
+        self.fallback_note = _plain("", self, "citizenFallback")
+        self.fallback_note.setStyleSheet("color: #8a6d00; font-size: 12px; font-style: italic;")
+        self.fallback_note.hide()
         self.staff_text = _plain("", self, "staffText")
         self.staff_text.setStyleSheet("color: #5f6b7a; font-size: 12px;")
         self.state = _plain("", self, "itemState")
@@ -219,6 +223,7 @@ class ChecklistPanel(QFrame):
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(8, 0, 0, 0)
         detail_layout.addWidget(self.citizen_text)
+        detail_layout.addWidget(self.fallback_note)
         detail_layout.addWidget(self.staff_text)
         detail_layout.addWidget(self.state)
         detail_layout.addLayout(self.editor_box)
@@ -279,10 +284,13 @@ class ChecklistPanel(QFrame):
         appointment = self.service.appointment(appointment_id) if appointment_id else None
         staff_lang = i18n.language()
         citizen_lang = engine.run.appointment.citizen_language.value if engine else staff_lang
-        placeholders = {"staff_name": self.service.username}
-        if appointment is not None:
-            placeholders["citizen_name"] = appointment.citizen_name
-        self.model.set_run(engine, citizen_lang, staff_lang, placeholders)
+        self.model.set_run(
+            engine,
+            citizen_lang,
+            staff_lang,
+            self.service.placeholders(appointment_id, citizen_lang),
+            self.service.placeholders(appointment_id, staff_lang),
+        )
         self.override_button.setVisible(engine is not None and self.service.is_supervisor)
         if engine is None or appointment is None:
             self.title.setText(_("Open an appointment's checklist from the agenda or the call."))
@@ -360,10 +368,12 @@ class ChecklistPanel(QFrame):
             widget.setEnabled(has_item)
         if self._item is None:
             self.citizen_text.clear()
+            self.fallback_note.hide()
             self.staff_text.clear()
             self.state.clear()
             return
         self.citizen_text.setText(str(index.data(Role.CITIZEN_TEXT)))
+        self._show_fallback(self._item)
         self.staff_text.setText(str(index.data(Role.STAFF_TEXT)))
         appointment = self.service.appointment(self.appointment_id)
         self._editor = editor_for(
@@ -378,6 +388,18 @@ class ChecklistPanel(QFrame):
             button.setEnabled(not automatic)
         self.skip_button.setEnabled(not self._item.required)
         self._show_state()
+
+    def _show_fallback(self, item: ScriptItem) -> None:
+        resolved = item.text.resolve(self.model.citizen_language)
+        self.fallback_note.setText(
+            _("(text in {shown}: the script has no {requested} version)").format(
+                shown=language_name(resolved.language.value),
+                requested=language_name(resolved.requested.value),
+            )
+            if resolved.is_fallback
+            else ""
+        )
+        self.fallback_note.setVisible(resolved.is_fallback)
 
     def _show_state(self) -> None:
         engine = self.service.engine(self.appointment_id)
@@ -511,7 +533,9 @@ class ChecklistPanel(QFrame):
             name = _(GATE_NAMES[gate])
             if status.allowed and status.override is not None:
                 lines.append(
-                    _("{action}: allowed by {who} (override)").format(action=name, who=status.override.by)
+                    _("{action}: allowed by {who} (override: “{reason}”)").format(
+                        action=name, who=status.override.by, reason=status.override.reason
+                    )
                 )
             elif status.allowed:
                 lines.append(_("{action}: allowed").format(action=name))

@@ -262,6 +262,7 @@ def test_supervisor_override_with_reason_is_recorded_and_audited(  # noqa: PLR09
     status = supervisor.gate_status(appointment.id, "close_resolved")
     assert status.allowed and status.override is not None and status.override.by == "laia"
     assert "allowed by laia" in panel.gates.text()
+    assert reason in panel.gates.text()  # the written reason, not only who
     until(lambda: supervisor.unsent(appointment.id) == 0, what="override sent")
     audited = [json.loads(p) for a, p in cb.audit(appointment.id) if a == "checklist.override"]
     assert audited and audited[0]["data"]["note"] == reason and audited[0]["data"]["role"] == "supervisor"
