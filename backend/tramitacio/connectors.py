@@ -1,17 +1,22 @@
 """Where a signed tràmit goes once the backend has given it a registry number.
 
 `RecordingConnector` (the default) only records it here: the backend's own register is the system of
-record. `HttpConnector` hands it to an external tramitation system as JSON. Choose with
+record. `HttpConnector` hands it to an external tramitation system as JSON, the documents' contents
+included (base64; each file is at most the upload limit). Choose with
 VIDEOATENCIO_SUBMISSION_CONNECTOR=recording|http (+ _SUBMISSION_URL, _SUBMISSION_KEY).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from backend.config import ENV_PREFIX
@@ -35,9 +40,31 @@ class Submission:
     bound_hash: str
     signed_at: str
     submitted_by_staff_id: int | None
+    # Where each document's file is (document id -> path); never sent, only read by connectors that
+    # carry the contents.
+    document_paths: Mapping[str, Path] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        del out["document_paths"]
+        return out
+
+    def to_json_with_contents(self) -> dict[str, Any]:
+        """to_json() with each document's bytes as content_b64, checked against the signed sha256: what
+        leaves is exactly what the citizen signed (a file changed on disk raises ConnectorError)."""
+        out = self.to_json()
+        for doc in out["documents"]:
+            path = self.document_paths.get(str(doc["id"]))
+            try:
+                data = path.read_bytes() if path is not None else None
+            except OSError:
+                data = None
+            if data is None:
+                raise ConnectorError(f"the file of document {doc['id']} cannot be read")
+            if hashlib.sha256(data).hexdigest() != doc["sha256"]:
+                raise ConnectorError(f"the file of document {doc['id']} no longer matches its signed hash")
+            doc["content_b64"] = base64.b64encode(data).decode("ascii")
+        return out
 
 
 class SubmissionConnector(Protocol):
@@ -58,7 +85,9 @@ class RecordingConnector:
 
 class HttpConnector:
     """POSTs the submission as JSON with a bearer key; any 2xx is accepted. The registry number is the
-    Idempotency-Key, so a retry after a lost answer cannot file the tràmit twice on a careful server."""
+    Idempotency-Key, so a retry after a lost answer cannot file the tràmit twice on a careful server.
+    Each document carries its bytes as content_b64; the answer's "reference" (the external system's own
+    number, if any) is kept and printed on the receipt, which is made only after this returns."""
 
     name = "http"
 
@@ -68,7 +97,7 @@ class HttpConnector:
         self.url, self.key, self.timeout_s = url, key, timeout_s
 
     def submit(self, submission: Submission) -> dict[str, Any]:
-        body = json.dumps(submission.to_json(), ensure_ascii=False).encode()
+        body = json.dumps(submission.to_json_with_contents(), ensure_ascii=False).encode()
         headers = {
             "Content-Type": "application/json",
             "Idempotency-Key": f"videoatencio-{submission.registry_number}",
@@ -90,6 +119,8 @@ class HttpConnector:
         except ValueError:
             answer = {}
         reference = answer.get("reference") if isinstance(answer, dict) else None
+        if reference is not None:
+            reference = str(reference)[:80]  # printed on the receipt: bounded
         return {"connector": self.name, "accepted": True, "status": status, "reference": reference}
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from backend import audit
 from backend.citizen import credentials as cred
+from backend.citizen.gateways import Attachment
 from backend.citizen.identification import CitizenIdentity
 from backend.citizen.models import CitizenSession, Document
 from backend.citizen.outbox import enqueue, recent_count
@@ -311,6 +312,7 @@ def submit(appointment_id: IdPath, claims: Caller, services: Svc, tasks: Backgro
                             "content_type": d.content_type} for d in docs],
                 bound_hash=t.signed_hash, signed_at=str((t.signature or {}).get("signed_at", "")),
                 submitted_by_staff_id=claims.staff_id,
+                document_paths={d.id: cfg.documents_dir / d.storage_name for d in docs},
             )  # fmt: skip
     if invalid:
         with db.write() as s:
@@ -337,7 +339,13 @@ def submit(appointment_id: IdPath, claims: Caller, services: Svc, tasks: Backgro
             t.status = "signed"  # keeps its registry number: a retry reuses it
             t.connector_result = {"connector": services.connector.name, "error": str(exc)[:500]}
             _audit(s, "tramitacio.submission_failed", t, claims.staff_id, error=str(exc)[:500])
-        raise ApiError(502, "connector_failed", f"The tràmit could not be handed over: {exc}") from exc
+        raise ApiError(
+            502,
+            "connector_failed",
+            f"The tramitation system did not answer ({exc}). Nothing is lost: the tràmit stays signed with"
+            f" registry number {submission.registry_number}; submit again to retry.",
+            extra={"registry_number": submission.registry_number},
+        ) from exc
     # 3. Receipt, state, e-mail.
     with db.write() as s:
         t = _require(s, str(appointment_id))
@@ -345,7 +353,8 @@ def submit(appointment_id: IdPath, claims: Caller, services: Svc, tasks: Backgro
         assert row is not None
         appt = row
         now = utcnow()
-        pdf = build_receipt(_receipt_data(s, t, appt, core, now))
+        # Made only now, with the connector's answer: an external system's own number is printed too.
+        pdf = build_receipt(_receipt_data(s, t, appt, core, now, connector_result=connector_result))
         storage = secrets.token_hex(20)
         (services.receipts_dir / storage).write_bytes(pdf)
         t.receipt_storage, t.receipt_sha256 = storage, hashlib.sha256(pdf).hexdigest()
@@ -357,14 +366,18 @@ def submit(appointment_id: IdPath, claims: Caller, services: Svc, tasks: Backgro
             bound_hash=t.signed_hash, receipt_sha256=t.receipt_sha256,
             connector=connector_result.get("connector"),
         )  # fmt: skip
-        if appt.citizen_email:
-            tname = svc_.tramit_name(
-                s.get(Tramit, t.tramit_code), svc_.citizen_language(s, appt), t.tramit_code
-            )
+        email = svc_.citizen_email(s, t, appt)
+        if email:
+            lang = svc_.citizen_language(s, appt)
+            tname = svc_.tramit_name(s.get(Tramit, t.tramit_code), lang, t.tramit_code)
+            pdf_file = Attachment(_receipt_filename(t), "application/pdf", pdf)
             enqueue(
-                s, appointment_id=appt.id, channel="email", purpose="receipt", to=appt.citizen_email,
-                body=text("receipt_email", t.language, tramit=tname, registry=t.registry_number),
+                s, appointment_id=appt.id, channel="email", purpose="receipt", to=email,
+                body=text("receipt_email", lang, tramit=tname, registry=t.registry_number)
+                + svc_.names_note(lang, "\n\n"),
+                attachments=[pdf_file],
             )  # fmt: skip
+            _audit(s, "tramitacio.receipt_emailed", t, claims.staff_id, receipt_sha256=pdf_file.sha256)
         result = svc_.to_json(s, t, today)
         office_id = appt.office_id
     tasks.add_task(services.citizen.deliver_outbox)
@@ -373,15 +386,23 @@ def submit(appointment_id: IdPath, claims: Caller, services: Svc, tasks: Backgro
 
 
 def _receipt_data(
-    session: Session, t: Tramitacio, appt: Appointment, core: dict[str, Any], now: datetime
+    session: Session,
+    t: Tramitacio,
+    appt: Appointment,
+    core: dict[str, Any],
+    now: datetime,
+    *,
+    connector_result: dict[str, Any],
 ) -> ReceiptData:
     from backend.routes.appointments import zone
 
     tz = zone(office_zone_name(session, appt.office_id))
     lang = svc_.citizen_language(session, appt)
+    names_lang = svc_.catalogue_lang(lang)
     tramit = session.get(Tramit, t.tramit_code)
     schema = svc_.schema_for(tramit)
     office = session.get(Office, appt.office_id)
+    reference = str(connector_result.get("reference") or "")
     signature = t.signature or {}
     signed_at = str(signature.get("signed_at", ""))
     try:
@@ -395,13 +416,19 @@ def _receipt_data(
         tramit_name=svc_.tramit_name(tramit, lang, t.tramit_code),
         office_name=office.name if office else "",
         citizen_name=appt.citizen_name,
-        fields=[(f.label(lang), display_value(f, core["form"][f.key], lang)) for f in schema.fields
-                if f.key in core["form"]],
+        fields=[(f.label(names_lang), display_value(f, core["form"][f.key], names_lang))
+                for f in schema.fields if f.key in core["form"]],
         documents=core["documents"],
         signature_channel=str(signature.get("channel", "sms")),
         signed_at=signed_local,
         bound_hash=t.signed_hash or "",
+        external_reference=reference if reference != t.registry_number else "",
+        names_note=svc_.names_note(lang),
     )  # fmt: skip
+
+
+def _receipt_filename(t: Tramitacio) -> str:
+    return f"justificant-{t.registry_number}.pdf"
 
 
 def _receipt_response(services: TramitacioServices, t: Tramitacio) -> FileResponse:
@@ -411,7 +438,7 @@ def _receipt_response(services: TramitacioServices, t: Tramitacio) -> FileRespon
     if not path.is_file():
         raise ApiError(404, "not_found", "There is no receipt yet")
     response = FileResponse(
-        path, media_type="application/pdf", filename=f"justificant-{t.registry_number}.pdf",
+        path, media_type="application/pdf", filename=_receipt_filename(t),
         content_disposition_type="attachment",
     )  # fmt: skip
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -481,12 +508,39 @@ def post_summary_for(
         "next_steps": next_steps,
         "missing_documents": missing,
         "receipt_available": bool(t.receipt_storage),
+        "names_note": svc_.names_note(lang),
     }
+
+
+def post_summary_email(summary: dict[str, Any]) -> str:
+    """The whole post-call summary as a plain-text e-mail, in the citizen's language."""
+    lang = str(summary["language"])
+    lines = [f"Videoatenció — {text('post_title', lang)}", "", str(summary["what_was_done"])]
+    if summary["registry_number"]:
+        lines.append(f"{text('registry_number', lang)}: {summary['registry_number']}")
+    lines += ["", f"{text('next_steps_title', lang)}:", *(f"- {s}" for s in summary["next_steps"])]
+    if summary["missing_documents"]:
+        lines += ["", f"{text('missing_title', lang)}:", *(f"- {d}" for d in summary["missing_documents"])]
+    if summary["names_note"]:
+        lines += ["", str(summary["names_note"])]
+    return "\n".join(lines)
+
+
+def post_summary_sms(summary: dict[str, Any]) -> str:
+    """The short version for an SMS: what was done, the registry number, the missing documents."""
+    lang = str(summary["language"])
+    list_sep = "، " if lang in ("ar", "ur") else ", "  # the Arabic comma in Arabic script
+    parts = [f"Videoatenció: {summary['what_was_done']}"]
+    if summary["registry_number"]:
+        parts.append(f"{text('registry_number', lang)}: {summary['registry_number']}.")
+    if summary["missing_documents"]:
+        parts.append(f"{text('missing_title', lang)}: {list_sep.join(summary['missing_documents'])}.")
+    return " ".join(parts)[:480]
 
 
 @staff_router.post("/appointments/{appointment_id}/tramitacio/post-summary", responses={404: {}, 422: {}})
 def post_summary(
-    appointment_id: IdPath, body: PostSummaryIn, claims: Caller, services: Svc
+    appointment_id: IdPath, body: PostSummaryIn, claims: Caller, services: Svc, tasks: BackgroundTasks
 ) -> dict[str, Any]:
     with services.citizen.core.db.write() as s:
         appt = scoped(s, claims, str(appointment_id))
@@ -501,7 +555,18 @@ def post_summary(
         summary = post_summary_for(s, t, appt, body)
         t.post_summary = summary
         t.updated_at = utcnow()
-        _audit(s, "tramitacio.post_summary_sent", t, claims.staff_id, missing=body.missing_documents)
+        # Also sent, so the citizen keeps it after the page is closed: the whole text by e-mail when
+        # there is an address, else the short version by SMS.
+        email, phone = svc_.citizen_email(s, t, appt), svc_.citizen_phone(s, t, appt)
+        channel = "email" if email else "sms" if phone else ""
+        if channel:
+            enqueue(
+                s, appointment_id=appt.id, channel=channel, purpose="post_summary", to=email or phone,
+                body=post_summary_email(summary) if email else post_summary_sms(summary),
+            )  # fmt: skip
+        _audit(s, "tramitacio.post_summary_sent", t, claims.staff_id, missing=body.missing_documents,
+               channel=channel or "page only")  # fmt: skip
+    tasks.add_task(services.citizen.deliver_outbox)
     services.citizen.hub.publish("tramitacio.post_summary", str(appointment_id), {"post_summary": summary})
     return summary
 

@@ -25,6 +25,7 @@ from backend.citizen.models import CitizenSession, Document
 from backend.models import Appointment, Tramit, utcnow
 from backend.tramitacio.models import RegistryCounter, SignatureChallenge, Tramitacio
 from backend.tramitacio.schema import FormSchema, schema_from_json
+from backend.tramitacio.texts import text
 from backend.tramitacio.validation import FieldError, display_value, validate_form
 
 OTP_DIGITS = 6
@@ -46,9 +47,48 @@ def schema_for(tramit: Tramit | None) -> FormSchema:
     return schema_from_json(tramit.form_schema if tramit else None)
 
 
+# The catalogue (tràmit names, form labels, document names) is written in these languages only; a
+# citizen page in another one (ar, ur) reads them in Spanish, and names_note() says so once.
+CATALOGUE_LANGS = ("ca", "es", "eu", "en")
+
+
+def catalogue_lang(lang: str) -> str:
+    return lang if lang in CATALOGUE_LANGS else "es"
+
+
+def names_note(lang: str, prefix: str = "") -> str:
+    """The one sentence that tells an ar/ur reader why the names are in Spanish ("" otherwise)."""
+    return prefix + text("names_in_spanish", lang) if lang not in CATALOGUE_LANGS else ""
+
+
 def tramit_name(tramit: Tramit | None, lang: str, fallback: str = "") -> str:
     names: dict[str, str] = dict(tramit.names) if tramit else {}
-    return names.get(lang) or names.get("ca") or fallback
+    return names.get(lang) or names.get(catalogue_lang(lang)) or names.get("ca") or fallback
+
+
+def citizen_email(session: Session, t: Tramitacio, appt: Appointment) -> str:
+    """Where the citizen's e-mails go: the appointment's address, else the e-mail field of the form."""
+    if appt.citizen_email:
+        return appt.citizen_email
+    return _form_value_of_type(session, t, "email")
+
+
+def citizen_phone(session: Session, t: Tramitacio, appt: Appointment) -> str:
+    """The appointment's mobile, else the phone field of the form (for SMS)."""
+    if appt.citizen_phone:
+        return appt.citizen_phone
+    return _form_value_of_type(session, t, "phone")
+
+
+def _form_value_of_type(session: Session, t: Tramitacio, field_type: str) -> str:
+    schema = schema_for(session.get(Tramit, t.tramit_code))
+    data = t.form_data or {}
+    for spec in schema.fields:
+        value = data.get(spec.key)
+        if spec.type == field_type and isinstance(value, str) and value.strip():
+            # Validated when the draft was saved (and again before the summary).
+            return value.strip()
+    return ""
 
 
 def citizen_language(session: Session, appt: Appointment) -> str:
@@ -66,7 +106,7 @@ def document_name(tramit: Tramit | None, code: str, lang: str) -> str:
     for doc in (tramit.required_documents if tramit else []) or []:
         if doc.get("code") == code:
             names = doc.get("names") or {}
-            return str(names.get(lang) or names.get("ca") or code)
+            return str(names.get(lang) or names.get(catalogue_lang(lang)) or names.get("ca") or code)
     return code
 
 
@@ -115,6 +155,34 @@ def stored_files_intact(docs: list[Document], documents_dir: Path) -> bool:
         if not path.is_file() or file_sha256(path) != d.sha256:
             return False
     return True
+
+
+def refuse_unready_documents(t: Tramitacio, tramit: Tramit | None, docs: list[Document]) -> None:
+    """The citizen signs only documents the informador has looked at: every document in the tràmit must
+    be ticked as checked, and at least as many must have arrived as were requested (uploads carry no
+    document code: the informador's tick is what ties a file to a request)."""
+    checked = set(t.checked_documents or [])
+    unchecked = [d for d in docs if d.id not in checked]
+    requested = list(t.requested_documents or [])
+    missing = max(0, len(requested) - len(docs))
+    if not unchecked and not missing:
+        return
+    parts: list[str] = []
+    if missing:
+        names = ", ".join(document_name(tramit, c, "ca") for c in requested)
+        parts.append(
+            f"{missing} requested document(s) not received yet ({len(requested)} requested: {names};"
+            f" {len(docs)} received)"
+        )
+    if unchecked:
+        parts.append("not checked by the informador yet: " + ", ".join(d.name for d in unchecked))
+    message = ("The documents are not ready for signature: " + "; ".join(parts))[:1000]
+    raise TramitacioError(
+        422, "documents_not_ready", message, errors=[{"field": "documents", "message": message}],
+        missing=missing,
+        requested=[{"code": c, "name": document_name(tramit, c, "ca")} for c in requested],
+        unchecked=[{"id": d.id, "name": d.name} for d in unchecked],
+    )  # fmt: skip
 
 
 # -- drafts -----------------------------------------------------------------------------------------
@@ -263,14 +331,16 @@ def citizen_summary(
     """What the citizen reads before signing, in their language (display only: the hash covers `core`)."""
     tramit = session.get(Tramit, t.tramit_code)
     schema = schema_for(tramit)
+    names_lang = catalogue_lang(lang)
     fields = []
     for spec in schema.fields:
         if spec.key in core["form"]:
-            fields.append({"key": spec.key, "label": spec.label(lang),
-                           "value": display_value(spec, core["form"][spec.key], lang)})  # fmt: skip
+            fields.append({"key": spec.key, "label": spec.label(names_lang),
+                           "value": display_value(spec, core["form"][spec.key], names_lang)})  # fmt: skip
     return {
         "tramit_name": tramit_name(tramit, lang, t.tramit_code),
         "language": lang,
+        "names_note": names_note(lang),
         "fields": fields,
         "documents": [{"name": d["name"], "sha256": d["sha256"]} for d in core["documents"]],
         "bound_hash": bound_hash,
@@ -297,6 +367,7 @@ def freeze_summary(
     if not to:
         raise TramitacioError(422, "validation_error", "The appointment has no phone number or e-mail")
     docs = tramit_documents(session, t)
+    refuse_unready_documents(t, tramit, docs)
     core = signed_core(t, schema, docs, today)
     bound = hash_of(core)
     now = utcnow()

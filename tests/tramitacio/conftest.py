@@ -50,6 +50,19 @@ def put_draft(
     return httpx.put(url(cb, c), json=body, headers=c.staff, timeout=10)
 
 
+def check_documents(cb: CitizenBackend, c: Citizen) -> dict[str, Any]:
+    """The informador ticks every received document as checked (the summary needs it); the new state."""
+    state = httpx.get(url(cb, c), headers=c.staff, timeout=10).json()
+    r = put_draft(
+        cb, c, state["version"], state["form_data"], level=state["level"], step=state["step"],
+        excluded_documents=state["excluded_documents"], assisted=state["assisted"],
+        checked_documents=[d["id"] for d in state["documents"]],
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
 def pdf_bytes(label: str = "DNI") -> bytes:
     from fpdf import FPDF
 
@@ -105,6 +118,7 @@ def sign_ready(cb: CitizenBackend, username: str = "marta") -> tuple[Citizen, di
     r = put_draft(cb, c, 0, VALID_FORM)
     assert r.status_code == 200, r.text
     doc = upload(cb, ch, "dni.pdf", pdf_bytes())
+    check_documents(cb, c)
     r = httpx.post(url(cb, c, "/summary"), headers=c.staff, timeout=10)
     assert r.status_code == 200, r.text
     return c, ch, doc

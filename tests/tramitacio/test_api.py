@@ -13,6 +13,7 @@ from tests.citizen.conftest import CitizenBackend
 from tests.tramitacio.conftest import (
     TRAMIT,
     VALID_FORM,
+    check_documents,
     expire_challenges,
     identified,
     latest_otp,
@@ -110,7 +111,8 @@ def test_document_changed_after_signing_invalidates_the_signature(tb: CitizenBac
     assert r.status_code == 409 and r.json()["code"] == "signature_invalidated"
     state = httpx.get(url(tb, c), headers=c.staff, timeout=10).json()
     assert state["status"] == "draft" and state["registry_number"] is None
-    # Signing again covers both documents; then it goes through.
+    # Signing again covers both documents (once the informador checked the new one); then it goes through.
+    check_documents(tb, c)
     assert httpx.post(url(tb, c, "/summary"), headers=c.staff, timeout=10).status_code == 200
     assert sign(tb, ch, latest_otp(tb, c.appointment_id)).status_code == 200
     r = httpx.post(url(tb, c, "/submit"), headers=c.staff, timeout=10)

@@ -16,6 +16,7 @@ from tests.helpers.browser import serious_axe_violations, wait_js
 from tests.tramitacio.conftest import (
     VALID_FORM,
     attended_appointment,
+    check_documents,
     identify,
     latest_otp,
     pdf_bytes,
@@ -80,6 +81,12 @@ def test_attended_end_to_end_with_otp_signature(tb: CitizenBackend, browser: Bro
         page.locator("#doc-list li").first.wait_for()
         docs = httpx.get(url(tb, c), headers=c.staff, timeout=10).json()["documents"]
         assert [d["name"] for d in docs] == ["dni.pdf"]
+
+        # Not before the informador has checked it: the refusal names the file.
+        r = httpx.post(url(tb, c, "/summary"), headers=c.staff, timeout=10)
+        assert r.status_code == 422 and r.json()["code"] == "documents_not_ready", r.text
+        assert "dni.pdf" in r.json()["detail"]
+        check_documents(tb, c)
 
         # Summary frozen and pushed; the OTP goes out by SMS.
         r = httpx.post(url(tb, c, "/summary"), headers=c.staff, timeout=10)

@@ -18,6 +18,7 @@ from tests.tramitacio.conftest import (
     TRAMIT,
     VALID_FORM,
     attended_appointment,
+    check_documents,
     identified,
     identify,
     latest_otp,
@@ -63,6 +64,7 @@ def _draft_with_document(tb: CitizenBackend, c: Citizen, ch: dict[str, str]) -> 
     r = put_draft(tb, c, 0, VALID_FORM, step="form")  # drafts are allowed while identifying
     assert r.status_code == 200, r.text
     upload(tb, ch, "dni.pdf", pdf_bytes())
+    check_documents(tb, c)  # the informador has checked it (the summary insists)
 
 
 def test_summary_refused_without_any_checklist_and_nothing_changes(tb: CitizenBackend) -> None:
