@@ -485,6 +485,9 @@ class Console(QObject):
         detail.set_gate_provider(self._gate_for)
         detail.checklist_requested.connect(self._on_checklist_requested)
         checklists.gates_changed.connect(detail.refresh_gates)
+        # The call panel's "Send a document…" and "Complete appointment" wait on the same gates.
+        self.call_panel.set_gate_provider(self._gate_for)
+        checklists.gates_changed.connect(self.call_panel.refresh_gates)
         checklists.failed.connect(lambda message: self.window.statusBar().showMessage(message, 10000))  # type: ignore[union-attr]
         checklists.offline.connect(lambda: ctx.connectivity.report(False))
         checklists.online.connect(lambda: ctx.connectivity.report(True))

@@ -26,10 +26,11 @@ from PyQt6.QtWidgets import (
 
 from console.call.state import CallState
 from console.call.video_widget import VideoWidget
-from console.domain.appointment import Appointment
+from console.domain.appointment import Appointment, Outcome
 from console.domain.document import Document
 from console.i18n import N_, _
 from console.labels import OUTCOME_NAMES, outcome_name
+from console.views.appointment_detail import GateProvider
 from console.views.call_interpreter import InterpreterBox
 from console.views.call_screenshare import CallScreenShare
 from console.views.call_widgets import ChatBox, DevicesBox, DocumentsBox, QualityBox
@@ -156,11 +157,24 @@ class CallPanel(QWidget):
             self.outcome.addItem(outcome_name(code), code)
         self.complete = QPushButton(_("Complete appointment"), self.end_box)
         self.complete.setObjectName("completeButton")
-        end_layout = QHBoxLayout(self.end_box)
-        end_layout.addWidget(self.end_text, 1)
-        end_layout.addWidget(self.outcome)
-        end_layout.addWidget(self.complete)
+        # Why "resolved" cannot be chosen yet (the checklist's close_resolved gate), as in the agenda.
+        self.gate_note = QLabel(self.end_box)
+        self.gate_note.setObjectName("gateNote")
+        self.gate_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.gate_note.setWordWrap(True)
+        self.gate_note.setStyleSheet("color: #8a4b00;")
+        self.gate_note.hide()
+        end_row = QHBoxLayout()
+        end_row.addWidget(self.end_text, 1)
+        end_row.addWidget(self.outcome)
+        end_row.addWidget(self.complete)
+        end_layout = QVBoxLayout(self.end_box)
+        end_layout.setContentsMargins(0, 0, 0, 0)
+        end_layout.addLayout(end_row)
+        end_layout.addWidget(self.gate_note)
         self.end_box.hide()
+        # Asked (appointment, gate) → (allowed, reason), as AppointmentDetail; None: no gating.
+        self._gate_provider: GateProvider | None = None
 
         self.chat = ChatBox(self)
         self.documents = DocumentsBox(self)
@@ -227,6 +241,7 @@ class CallPanel(QWidget):
         self.documents.upload_clicked.connect(self._ask_upload_path)
         self.devices.changed.connect(self.devices_changed)
         self.complete.clicked.connect(self._on_complete)
+        self.outcome.currentIndexChanged.connect(self.refresh_gates)
 
     # -- inputs -----------------------------------------------------------------------------------
     def start_call(self, appointment: Appointment) -> None:
@@ -251,6 +266,29 @@ class CallPanel(QWidget):
         self._clock.start()
         self._ticker.start()
         self._show_elapsed()
+        self.refresh_gates()
+
+    # -- checklist gates: sending documents and closing as resolved wait for the required items ----
+    def set_gate_provider(self, provider: GateProvider | None) -> None:
+        self._gate_provider = provider
+        self.refresh_gates()
+
+    def refresh_gates(self, *_args: object) -> None:
+        """Sending documents needs send_personal_documents; "Complete" with the outcome resolved needs
+        close_resolved. Called again whenever the checklist's gates change."""
+        a, provider = self.appointment, self._gate_provider
+        send_blocked = close_blocked = ""
+        if a is not None and provider is not None:
+            allowed, reason = provider(a, "send_personal_documents")
+            send_blocked = "" if allowed else reason
+            if self.outcome.currentData() == Outcome.RESOLVED:
+                allowed, reason = provider(a, "close_resolved")
+                close_blocked = "" if allowed else reason
+        self.documents.set_blocked(send_blocked)
+        self.complete.setEnabled(not close_blocked)
+        self.complete.setToolTip(close_blocked)
+        self.gate_note.setText(close_blocked)
+        self.gate_note.setVisible(bool(close_blocked))
 
     def set_state(self, state: CallState) -> None:
         was_live = not self.state.is_final and self.state is not CallState.IDLE
@@ -335,7 +373,7 @@ class CallPanel(QWidget):
         self.camera_toggled.emit(not off)
 
     def _on_complete(self) -> None:
-        if self.appointment is not None:
+        if self.appointment is not None and self.complete.isEnabled():
             self.complete_requested.emit(self.appointment.id, str(self.outcome.currentData()))
 
     def _ask_save_path(self, doc: Document) -> None:

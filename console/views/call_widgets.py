@@ -103,18 +103,27 @@ class DocumentsBox(QGroupBox):
         self.upload = QPushButton(_("Send a document…"), self)
         self.upload.setObjectName("documentUpload")
         self.upload.setAccessibleName(_("Send a document to the citizen"))
+        # Why sending is disabled (the checklist's send_personal_documents gate), shown under the buttons.
+        self.gate_note = QLabel(self)
+        self.gate_note.setObjectName("documentGateNote")
+        self.gate_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.gate_note.setWordWrap(True)
+        self.gate_note.setStyleSheet("color: #8a4b00;")
+        self.gate_note.hide()
         row = QHBoxLayout()
         row.addWidget(self.download)
         row.addWidget(self.upload)
         layout = QVBoxLayout(self)
         layout.addWidget(self.list, 1)
         layout.addLayout(row)
+        layout.addWidget(self.gate_note)
         self.download.setEnabled(False)
         self.list.currentItemChanged.connect(lambda *_a: self._update_buttons())
         self.list.itemActivated.connect(lambda item: self.download_clicked.emit(item.data(DocumentRole)))
         self.download.clicked.connect(self._on_download)
         self.upload.clicked.connect(self.upload_clicked)
         self._live = False
+        self._blocked = ""
 
     def set_documents(self, documents: list[Document]) -> None:
         current = self.selected()
@@ -137,9 +146,18 @@ class DocumentsBox(QGroupBox):
         self._live = live
         self._update_buttons()
 
+    def set_blocked(self, reason: str) -> None:
+        """An empty reason lets documents be sent while the call is live; a reason disables sending."""
+        self._blocked = reason
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
         self.download.setEnabled(self.selected() is not None)
-        self.upload.setEnabled(self._live)
+        blocked = self._blocked if self._live else ""  # after the call it is off anyway: no reason shown
+        self.upload.setEnabled(self._live and not self._blocked)
+        self.upload.setToolTip(blocked)
+        self.gate_note.setText(blocked)
+        self.gate_note.setVisible(bool(blocked))
 
     def _on_download(self) -> None:
         doc = self.selected()

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from PyQt6.QtCore import Qt
 
+from console.call.state import CallState
 from console.domain.appointment import Appointment, Status
 from console.models.checklist_model import ChecklistModel, Role
 from console.services.checklist import ChecklistService
@@ -20,6 +21,7 @@ from console.sync.api import BackendApi
 from console.sync.events import ServerEvent
 from console.sync.localdb import LocalDb
 from console.views.appointment_detail import AppointmentDetail
+from console.views.call_panel import CallPanel
 from console.views.checklist import ChecklistPanel, OverrideDialog
 from tests.checklists.support import ChecklistBackend
 from tests.citizen.conftest import Citizen, CitizenBackend
@@ -72,14 +74,14 @@ def _appointment(cb: ChecklistBackend, language: str = "es") -> Appointment:
     return Appointment.from_json({**appt, "language": language})
 
 
-def _panel(qtbot, service: ChecklistService, appointment: Appointment, arun) -> ChecklistPanel:
-    assert arun(service.open(appointment))
 def _birth(appointment: Appointment) -> str:
     """The seeded date of birth as the citizen says it (the appointment API gives it to marta's office)."""
     assert appointment.citizen_birth_date, "the seed gives every demo appointment a date of birth"
     return date.fromisoformat(appointment.citizen_birth_date).strftime("%d/%m/%Y")
 
 
+def _panel(qtbot, service: ChecklistService, appointment: Appointment, arun) -> ChecklistPanel:
+    assert arun(service.open(appointment))
     panel = ChecklistPanel(service)
     qtbot.addWidget(panel)
     panel.resize(520, 820)
@@ -364,3 +366,75 @@ def test_offline_tick_is_queued_and_replayed_when_the_backend_returns(
     arun(service.flush())
     assert service.unsent(appointment.id) == 0
     assert [e["item_id"] for e in _server_events(cb, appointment.id)] == ["greeting.hello"]
+
+
+def _tick_missing(
+    service: ChecklistService, cb: ChecklistBackend, appointment: Appointment, gate: str
+) -> None:
+    """Ticks what keeps `gate` closed, as the informador would in the panel (the PIN by a real exchange)."""
+    engine = service.engine(appointment.id)
+    assert engine is not None
+    birth = engine.run.appointment.birth_date
+    for item_id in engine.gate_status(gate).missing:
+        item = engine.run.item(item_id)
+        values: dict[str, object] = {}
+        if item.kind.value == "id_document":
+            values = {"doc_type": "dni", "number": "12345678Z", "expiry": EXPIRY}
+        elif item.kind.value == "data_match":
+            born = birth.isoformat() if birth else "17/05/1980"
+            values = {"name": appointment.citizen_name, "birth_date": born}
+        elif item.kind.value == "consent":
+            values = {"granted": True}
+        elif item.kind.value == "automatic":
+            _verify_pin(cb, appointment.id)
+            data = {"appointment_id": appointment.id, "fact": "pin_verified", "value": True}
+            service.on_server_event(ServerEvent("checklist.fact", data))
+            continue
+        assert service.tick(appointment.id, item_id, values) == "", item_id
+
+
+def test_call_panel_gates_sending_documents_and_closing_resolved(
+    services, arun, checklist_backend, qtbot, until
+):
+    cb = checklist_backend
+    service = services.start()
+    appointment = _appointment(cb, "ca").with_changes(status=Status.IN_CALL)
+    assert arun(service.open(appointment))
+    panel = CallPanel()
+    qtbot.addWidget(panel)
+    # The provider the composition root gives the agenda's detail pane too (console/app.py _gate_for).
+    panel.set_gate_provider(
+        lambda a, gate: (not service.blocked_reason(a.id, gate), service.blocked_reason(a.id, gate))
+    )
+    service.gates_changed.connect(panel.refresh_gates)
+    panel.show()
+    panel.start_call(appointment)
+    panel.set_state(CallState.CONNECTED)
+    upload, note = panel.documents.upload, panel.documents.gate_note
+    assert not upload.isEnabled()
+    assert note.isVisible(), note.text()
+    assert note.text().startswith("Sending documents with personal data blocked: missing "), note.text()
+    assert upload.toolTip() == note.text()
+    assert "Identity document" in note.text() or "Document d'identitat" in note.text(), note.text()
+
+    _tick_missing(service, cb, appointment, "send_personal_documents")
+    assert upload.isEnabled() and not note.isVisible() and upload.toolTip() == ""
+    until(lambda: service.unsent(appointment.id) == 0, what="sent")
+    assert cb.upload(appointment.id).status_code == 201  # the backend agrees
+
+    # After the call: "resolved" waits for the rest of the script, other outcomes do not.
+    panel.set_state(CallState.ENDED)
+    assert panel.end_box.isVisible() and not upload.isEnabled() and not note.isVisible()
+    panel.outcome.setCurrentIndex(panel.outcome.findData("resolved"))
+    assert not panel.complete.isEnabled()
+    assert panel.gate_note.isVisible()
+    assert panel.gate_note.text().startswith("Closing as resolved blocked: missing "), panel.gate_note.text()
+    assert panel.complete.toolTip() == panel.gate_note.text()
+    panel.outcome.setCurrentIndex(panel.outcome.findData("referred"))
+    assert panel.complete.isEnabled() and not panel.gate_note.isVisible()
+    panel.outcome.setCurrentIndex(panel.outcome.findData("resolved"))
+    _tick_missing(service, cb, appointment, "close_resolved")
+    assert panel.complete.isEnabled() and not panel.gate_note.isVisible()
+    with qtbot.waitSignal(panel.complete_requested) as done:
+        qtbot.mouseClick(panel.complete, Qt.MouseButton.LeftButton)
+    assert done.args == [appointment.id, "resolved"]

@@ -24,6 +24,7 @@ from console.domain.appointment import Status
 from console.services.demo import DemoService, read_outbox
 from tests.call.helpers import call_threads, wait_until
 from tests.helpers.consoles import client_for
+from tests.helpers.identification import override_gate
 
 pytestmark = pytest.mark.browser
 
@@ -104,6 +105,12 @@ def test_video_call_end_to_end(fresh_backend, consoles, chromium, arun, until, t
     until(lambda: "PIN" in detail.call_result.text(), what="PIN result")
     link, pin = DemoService.latest(read_outbox(db, appt.id))
     assert link and pin
+    # Sending the informador's document waits for the checklist's send_personal_documents gate: a
+    # supervisor's override opens it here (tests/checklists opens it by the identification itself).
+    override_gate(
+        fresh_backend.api, fresh_backend.headers("laia"), appt.id, "laia",
+        gate="send_personal_documents", reason="Identity checked at the desk before the call",
+    )  # fmt: skip
 
     citizen_pdf, staff_pdf = _pdf("DNI de la ciutadana"), _pdf("Resguard de la sol.licitud")
     staff_pdf_path = tmp_path / "resguard.pdf"
@@ -236,12 +243,17 @@ def test_video_call_end_to_end(fresh_backend, consoles, chromium, arun, until, t
 
     arun(scenario(), timeout=90)
 
-    # The outcome goes through the agenda's status flow; the call tab closes.
+    # The outcome goes through the agenda's status flow; the call tab closes. "Resolved" waits for the
+    # checklist (nothing of it was ticked here), with the reason shown; another outcome does not.
     panel.outcome.setCurrentIndex(panel.outcome.findData("resolved"))
+    until(lambda: not panel.complete.isEnabled() and panel.gate_note.isVisible(), what="resolved gated")
+    assert panel.gate_note.text() and panel.complete.toolTip() == panel.gate_note.text()
+    panel.outcome.setCurrentIndex(panel.outcome.findData("referred"))
+    assert panel.complete.isEnabled()
     panel.complete.click()
     other = client_for(fresh_backend)
     until(lambda: other.get(appt.id)["status"] == "completed", what="completed on the server")
-    assert other.get(appt.id)["outcome"] == "resolved"
+    assert other.get(appt.id)["outcome"] == "referred"
     assert console.window.workspace.indexOf(panel) < 0
     assert appt.id not in calls.sessions and calls.active_session is None
     # Quitting closes what is left: here the session prepared for the next waiting citizen.
