@@ -33,10 +33,13 @@ PAGE_HEADERS = {
 }
 
 router = APIRouter(include_in_schema=False)
+# The alphabet of every link token (credentials.new_join_token, interpreter invites, kiosk tokens:
+# URL-safe base64). Anything else cannot be a link: refused (422) instead of serving the page for it.
+PageToken = Annotated[str, PathParam(min_length=16, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 @router.get("/c/{join_token}")
-def citizen_page(join_token: Annotated[str, PathParam(max_length=200)]) -> FileResponse:
+def citizen_page(join_token: PageToken) -> FileResponse:
     # The token is deliberately unused here: the page's script reads it from location.pathname.
     return FileResponse(
         STATIC_DIR / "index.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS

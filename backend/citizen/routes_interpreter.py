@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -24,7 +24,7 @@ from backend import audit
 from backend.citizen import credentials as cred
 from backend.citizen.hub import AppointmentScope
 from backend.citizen.models import InterpreterInvite
-from backend.citizen.page import PAGE_HEADERS, STATIC_DIR
+from backend.citizen.page import PAGE_HEADERS, STATIC_DIR, PageToken
 from backend.citizen.routes_citizen import SignalIn, client_address, relay_to_staff
 from backend.citizen.routes_staff import IdPath, _base_url, scoped
 from backend.citizen.service import CitizenServices, get_citizen_services
@@ -248,7 +248,7 @@ def interpreter_ice(who: InterpreterDep, svc: CitizenDep) -> dict[str, Any]:
 
 
 @page_router.get("/i/{invite_token}")
-def interpreter_page(invite_token: Annotated[str, Path(max_length=200)]) -> FileResponse:
+def interpreter_page(invite_token: PageToken) -> FileResponse:
     # The same page as the citizen's; its script picks the interpreter role from the /i/ path.
     return FileResponse(
         STATIC_DIR / "index.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS

@@ -23,7 +23,7 @@ from backend import audit
 from backend.appointments import TERMINAL
 from backend.citizen import credentials as cred
 from backend.citizen.models import CitizenSession
-from backend.citizen.page import PAGE_HEADERS, STATIC_DIR
+from backend.citizen.page import PAGE_HEADERS, STATIC_DIR, PageToken
 from backend.citizen.service import CitizenServices, get_citizen_services
 from backend.deps import Caller
 from backend.errors import ApiError
@@ -63,7 +63,7 @@ def _kiosk(session: Session, token: str) -> tuple[Kiosk, Office]:
 
 
 @page_router.get("/kiosk/{kiosk_token}")
-def kiosk_page(kiosk_token: Annotated[str, Path(max_length=200)]) -> FileResponse:
+def kiosk_page(kiosk_token: PageToken) -> FileResponse:
     # Like /c/{token}: a static shell; the script reads the token from the path.
     return FileResponse(
         STATIC_DIR / "kiosk.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS
