@@ -243,8 +243,10 @@ def test_a_draft_saved_offline_reaches_the_backend_when_it_is_back(
     try:
         until(lambda: console.window.connection.property("state") == "offline", what="offline noticed")
         _set(wizard.pages["form"], "telefon", "612 345 678")
+        saved: list[tuple[str, bool]] = []
+        console.ctx.wizard.draft_saved.connect(lambda a, pending: saved.append((a, pending)))
         wizard.save_now()
-        until(lambda: console.ctx.wizard.drafts[c.appointment_id].pending, what="kept locally")
+        until(lambda: (c.appointment_id, True) in saved, what="the save ended offline, kept locally")
     finally:
         tb.server.start()
     until(lambda: _form(tb, c).get("telefon") == "612 345 678", timeout=30, what="flushed when back online")
