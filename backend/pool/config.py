@@ -14,6 +14,9 @@ class PoolSettings:
     wait_alert_s: float = 600.0
     # How often stale presence is swept to offline (and pushed to the boards).
     sweep_interval_s: float = 5.0
+    # The kiosk's choosing screens go back to the start (and wipe) after this long without a touch.
+    # A server setting, not a page parameter: whoever can edit the kiosk's URL must not lengthen it.
+    kiosk_idle_s: float = 90.0
 
     @classmethod
     def from_env(cls) -> PoolSettings:
@@ -29,4 +32,5 @@ class PoolSettings:
             presence_timeout_s=num("PRESENCE_TIMEOUT_S", cls.presence_timeout_s),
             wait_alert_s=num("WAIT_ALERT_S", cls.wait_alert_s),
             sweep_interval_s=num("PRESENCE_SWEEP_S", cls.sweep_interval_s),
+            kiosk_idle_s=min(max(num("KIOSK_IDLE_S", cls.kiosk_idle_s), 0.5), 3600.0),
         )

@@ -12,7 +12,7 @@ import uuid
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
@@ -71,7 +71,7 @@ def kiosk_page(kiosk_token: PageToken) -> FileResponse:
 
 
 @router.get("/kiosk/{kiosk_token}", responses={404: {}})
-def kiosk_info(kiosk_token: KioskToken, svc_: CitizenDep) -> dict[str, Any]:
+def kiosk_info(kiosk_token: KioskToken, svc_: CitizenDep, request: Request) -> dict[str, Any]:
     """What the kiosk offers: the languages some informador speaks, plus Arabic and Urdu (served with an
     interpreter, as booked appointments are: backend/pool/service.py INTERPRETED), and the tràmits."""
     with svc_.core.db.read() as s:
@@ -89,6 +89,7 @@ def kiosk_info(kiosk_token: KioskToken, svc_: CitizenDep) -> dict[str, Any]:
         "office": {"code": office.code, "name": office.name},
         "languages": [lang for lang in _UI_LANGUAGES if lang in spoken or lang in svc.INTERPRETED],
         "tramits": tramits,
+        "idle_s": request.app.state.pool_settings.kiosk_idle_s,
     }
 
 

@@ -8,7 +8,9 @@ import { CitizenApi } from "./api.js";
 import { createCall } from "./call-seam.js";
 import { setLanguage, t } from "./i18n.js";
 
-const IDLE_MS = 90_000; // choosing screens: back to the start after 90 s without a touch
+// Choosing screens: back to the start after this long without a touch. The server may set it
+// (VIDEOATENCIO_KIOSK_IDLE_S, GET /kiosk/{token} "idle_s"); the page's URL cannot.
+const DEFAULT_IDLE_MS = 90_000;
 const END_SCREEN_MS = 6_000;
 const POLL_MS = 5_000;
 const TICKET_KEY = "videoatencio.kiosk.ticket";
@@ -41,7 +43,12 @@ function announce(msgid) {
 // Only the choosing screens time out: a citizen waiting or in a call is not "idle".
 function armIdle() {
   window.clearTimeout(state.idle);
-  if (state.screen === "tramit") state.idle = window.setTimeout(() => wipe("idle"), IDLE_MS);
+  if (state.screen === "tramit") state.idle = window.setTimeout(() => wipe("idle"), idleMs());
+}
+
+function idleMs() {
+  const seconds = info && Number(info.idle_s);
+  return seconds > 0 ? seconds * 1000 : DEFAULT_IDLE_MS;
 }
 
 async function kioskFetch(path, init = {}) {
