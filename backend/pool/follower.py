@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from backend.appointments import TERMINAL
 from backend.deps import Services
@@ -26,6 +28,32 @@ from backend.pool.kiosk import end_walkin_for
 from backend.pool.models import CallRecord, Presence
 
 log = logging.getLogger("backend.pool")
+
+
+def _record_of(s: Session, row: Appointment) -> CallRecord:
+    """The appointment's call record, created if missing. Others create it too (the interpreter joining,
+    the kiosk): on PostgreSQL two inserts can meet, so the insert sits in a savepoint and the loser
+    reads the winner's row."""
+    rec = s.get(CallRecord, row.id)
+    if rec is not None:
+        return rec
+    rec = CallRecord(
+        appointment_id=row.id,
+        office_id=row.office_id,
+        tramit_code=row.tramit_code,
+        walk_in=False,
+        identification_failures=0,
+        interpreter=False,
+    )
+    try:
+        with s.begin_nested():
+            s.add(rec)
+        return rec
+    except IntegrityError:
+        found = s.get(CallRecord, row.id, populate_existing=True)
+        if found is None:
+            raise
+        return found
 
 
 class PoolFollower:
@@ -81,17 +109,7 @@ class PoolFollower:
             row = s.get(Appointment, appt_id)
             if row is None:
                 return
-            rec = s.get(CallRecord, appt_id)
-            if rec is None:
-                rec = CallRecord(
-                    appointment_id=appt_id,
-                    office_id=row.office_id,
-                    tramit_code=row.tramit_code,
-                    walk_in=False,
-                    identification_failures=0,
-                    interpreter=False,
-                )
-                s.add(rec)
+            rec = _record_of(s, row)
             if status == "waiting" and rec.admitted_at is None:
                 rec.waiting_since = rec.waiting_since or at
             elif status == "in_call" and rec.admitted_at is None:
@@ -116,17 +134,7 @@ class PoolFollower:
             row = s.get(Appointment, appt_id)
             if row is None:
                 return
-            rec = s.get(CallRecord, appt_id)
-            if rec is None:
-                rec = CallRecord(
-                    appointment_id=appt_id,
-                    office_id=row.office_id,
-                    tramit_code=row.tramit_code,
-                    walk_in=False,
-                    identification_failures=0,
-                    interpreter=False,
-                )
-                s.add(rec)
+            rec = _record_of(s, row)
             rec.identification_failures = identification_failures(s, row)
 
     def sweep(self) -> None:
