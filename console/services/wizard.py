@@ -14,8 +14,10 @@ copy and reconciles it with the backend's the same way.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -222,6 +224,7 @@ class WizardService(QObject):
         self.conflicts: dict[str, str] = {}  # appointment id → my conflicted copy, until seen
         self._tramits: dict[str, dict[str, Any]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._documents: str | None = None
 
     async def _io(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
@@ -370,7 +373,13 @@ class WizardService(QObject):
 
     async def open_document(self, document_id: str, name: str) -> Path | None:
         """Download a received document to a private temp file for the informador to inspect."""
-        folder = Path(tempfile.mkdtemp(prefix="videoatencio-doc-"))
+        if self._documents is None:
+            # Private (0700) and removed when the console exits: citizens' papers do not pile up in /tmp.
+            self._documents = tempfile.mkdtemp(prefix="videoatencio-docs-")
+            atexit.register(shutil.rmtree, self._documents, True)
+        key = "".join(ch for ch in document_id if ch.isalnum() or ch == "-")[:64] or "document"
+        folder = Path(self._documents) / key
+        folder.mkdir(exist_ok=True)
         safe = "".join(ch for ch in name if ch.isalnum() or ch in "-_. ")[:80].strip(" .") or "document"
         target = folder / safe
         try:
