@@ -295,11 +295,14 @@ class Console(QObject):
         pview.take_next_requested.connect(lambda: spawn(pool.take_next()))
         pview.take_requested.connect(lambda kind, item: spawn(pool.take(kind, item)))
         pview.state_requested.connect(lambda state: spawn(pool.set_state(state)))
-        # Presence follows the call when a call service is there: in a call, then wrap-up.
+        # Presence follows the call: in a call from the admission; wrap-up once the call is over, while
+        # the informador notes the outcome; available again when they complete the appointment
+        # (call_closed comes after the outcome went through): ready for the next citizen.
         calls = getattr(self.ctx, "calls", None)
         if calls is not None and hasattr(calls, "call_started") and hasattr(calls, "call_closed"):
-            calls.call_started.connect(lambda *_a: spawn(pool.set_state("in_call")))
-            calls.call_closed.connect(lambda *_a: spawn(pool.set_state("wrap_up")))
+            calls.call_started.connect(lambda a: spawn(pool.set_state("in_call", getattr(a, "id", None))))
+            calls.call_ended.connect(lambda a, _r: spawn(pool.set_state("wrap_up", getattr(a, "id", None))))
+            calls.call_closed.connect(lambda: spawn(pool.set_state("available")))
 
     def _show_role_view(self, staff: Staff) -> None:
         """Supervisors and admins get the board; informadors the pool (views chosen by role)."""
