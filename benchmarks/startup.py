@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import re
 import shutil
 import statistics
@@ -25,6 +24,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import ROOT, login, start_backend
+from tests.helpers.secret_service import private_secret_service
 
 AGENDA = re.compile(r"agenda_shown_ms=(\d+)")
 
@@ -111,44 +111,21 @@ def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("no free X display number")
 
 
-def unlock_keyring(env: dict[str, str]) -> None:
-    out = subprocess.run(
-        ["gnome-keyring-daemon", "--unlock", "--components=secrets"],
-        input="bench",
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    ).stdout
-    for line in out.splitlines():
-        key, _, value = line.partition("=")
-        if key and value:
-            env[key] = value
-
-
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=8)
     parser.add_argument("--idle", type=float, default=3.0, help="seconds idle before RSS is read")
     args = parser.parse_args(argv)
-    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-        # A private session bus, so the real Secret Service path is measured without the user's keyring.
-        if not shutil.which("dbus-run-session"):
-            raise SystemExit("dbus-run-session not found (./dev setup installs dbus and gnome-keyring)")
-        cmd = ["dbus-run-session", "--", sys.executable, "-m", "benchmarks.startup", *argv]
-        sys.exit(subprocess.call(cmd))
-
     tmp = Path(tempfile.mkdtemp(prefix="bench-startup-"))
-    env = dict(
-        os.environ,
-        HOME=str(tmp / "home"),
-        XDG_DATA_HOME=str(tmp / "home/.local/share"),
-        XDG_RUNTIME_DIR=str(tmp / "run"),
-        QT_QPA_PLATFORM="xcb",
-    )
-    for d in (env["HOME"], env["XDG_RUNTIME_DIR"]):
-        Path(d).mkdir(parents=True, mode=0o700)
-    unlock_keyring(env)
+    try:
+        # A private session bus, so the real Secret Service path is measured without the user's keyring.
+        with private_secret_service(tmp, password="bench") as env:
+            measure(args, tmp, dict(env, QT_QPA_PLATFORM="xcb"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def measure(args: argparse.Namespace, tmp: Path, env: dict[str, str]) -> None:
     xvfb, display = start_xvfb()
     env["DISPLAY"] = display
     backend, url = start_backend(tmp, env=env)
@@ -196,7 +173,6 @@ def main(argv: list[str]) -> None:
         backend.wait(timeout=15)
         xvfb.terminate()
         xvfb.wait(timeout=10)
-        shutil.rmtree(tmp, ignore_errors=True)
 
     print(
         f"{args.runs} interleaved runs each, xcb on Xvfb; goal: start → agenda < 1500 ms, idle RSS < 250 MB"

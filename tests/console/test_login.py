@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import keyring
 import keyring.backends.fail
 import keyring.backends.null
@@ -12,6 +15,7 @@ from PyQt6.QtWidgets import QMessageBox
 
 from console import paths
 from console.sync.credentials import SERVICE
+from tests.console.conftest import client_for
 from tests.helpers.asyncloop import MemoryKeyring
 
 
@@ -133,3 +137,36 @@ def test_a_revoked_session_asks_for_the_password_again(backend_server, consoles,
     assert "session" in console.login_view.message.text().lower()
     consoles.login(console)  # and a password brings the agenda back
     assert console.ctx.session.authenticated
+
+
+def test_the_real_secret_service_keeps_the_session_across_restarts(
+    backend_server, consoles, real_keyring, until
+):
+    """The path of a real desktop: keyring's Secret Service backend and gnome-keyring (on a private
+    bus), not the in-memory fake the other tests use."""
+    first = consoles.start(backend_server.url)
+    assert first.ctx.credentials.backend_name == "keyring.backends.SecretService.Keyring"
+    assert first.ctx.credentials.secure is True
+    assert first.login_view.store_notice.isHidden()
+    assert first.window.stack.currentWidget() is first.login_view  # nothing stored yet: password asked
+    consoles.login(first)
+    token = first.ctx.api.tokens.get()[1]
+    consoles.stop(first)
+    # The token is in the daemon, not in this process: another process reads it through D-Bus.
+    read = "import keyring.backends.SecretService as s, sys; print(s.Keyring().get_password(*sys.argv[1:]))"
+    other = subprocess.run(
+        [sys.executable, "-c", read, *account(backend_server)],
+        env=real_keyring,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert other.stdout.strip() == token
+
+    second = consoles.start(backend_server.url)  # no password typed
+    assert second.window.stack.currentWidget() is second.window.workspace
+    assert second.ctx.session.authenticated
+    server_day = client_for(backend_server).day(backend_server.day.isoformat())
+    until(lambda: second.agenda_model.rowCount() == len(server_day) > 0, what="the agenda")
+    assert second.agenda_view.table_stack.currentWidget() is second.agenda_view.table

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import keyring
@@ -44,8 +45,14 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
 
 @pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    """Every test gets a fresh in-memory keyring; no test can reach the developer's real one."""
+def memory_keyring(request: pytest.FixtureRequest) -> Iterator[MemoryKeyring | None]:
+    """Every test gets a fresh in-memory keyring; no test can reach the developer's real one.
+
+    A test that asks for `real_keyring` opts out: it gets gnome-keyring on a private bus instead.
+    """
+    if "real_keyring" in request.fixturenames:
+        yield None
+        return
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
@@ -53,6 +60,27 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
         yield backend
     finally:
         keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def real_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """The real Secret Service backend of keyring, talking to gnome-keyring on a private D-Bus session
+    bus under tmp_path (never the developer's). Yields the environment that reaches it, for other
+    processes; this process's D-Bus address points there for the test."""
+    import keyring.backends.SecretService
+
+    from tests.helpers.secret_service import private_secret_service
+
+    previous = keyring.get_keyring()
+    with private_secret_service(tmp_path / "secret-service") as env:
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", env["DBUS_SESSION_BUS_ADDRESS"])
+        backend = keyring.backends.SecretService.Keyring()
+        assert backend.priority > 0  # viable: the daemon answers (raises otherwise)
+        keyring.set_keyring(backend)
+        try:
+            yield env
+        finally:
+            keyring.set_keyring(previous)
 
 
 class LoopErrors:
