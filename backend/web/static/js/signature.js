@@ -79,7 +79,8 @@ export function mountTramitacio({ api, events, root }) {
 
   function summaryTable(summary) {
     const dl = el("dl", { class: "sig-fields" });
-    for (const field of summary.fields) dl.append(el("dt", { text: field.label }), el("dd", { text: field.value }));
+    // dir=auto: a Latin value (a phone number, "<b>" typed by the citizen) keeps its own order on an RTL page.
+    for (const field of summary.fields) dl.append(el("dt", { text: field.label }), el("dd", { text: field.value, dir: "auto" }));
     const docs = el("ul", { class: "sig-docs" });
     if (!summary.documents.length) docs.append(el("li", { text: t("No documents.") }));
     for (const doc of summary.documents) {
@@ -101,8 +102,10 @@ export function mountTramitacio({ api, events, root }) {
     card.append(
       el("h2", { id: "sig-title", tabindex: "-1", text: t("Check the summary and sign") }),
       el("p", { class: "sig-tramit", text: s.summary.tramit_name }),
-      ...summaryTable(s.summary),
     );
+    // ar/ur: the catalogue's names are in Spanish; the backend's sentence says so, once.
+    if (s.summary.names_note) card.append(el("p", { class: "sig-note", text: s.summary.names_note }));
+    card.append(...summaryTable(s.summary));
     if (s.status === "signed") {
       card.append(el("p", { class: "sig-ok", role: "status", text: t("Signed. The informador will now file your application.") }));
       return card;
@@ -193,6 +196,7 @@ export function mountTramitacio({ api, events, root }) {
     const card = el("section", { class: "sig-card sig-post", "aria-labelledby": "sig-post-title" });
     card.append(el("h2", { id: "sig-post-title", tabindex: "-1", text: t("Summary of your appointment") }));
     card.append(el("h3", { text: t("What was done") }), el("p", { id: "sig-post-done", text: p.what_was_done }));
+    if (p.names_note) card.append(el("p", { class: "sig-note", text: p.names_note }));
     if (p.registry_number) {
       card.append(el("p", { class: "sig-registry" }, el("span", { text: `${t("Registry number")}: ` }), el("strong", { text: p.registry_number })));
     }
