@@ -295,6 +295,7 @@ class Console(QObject):
         pview.take_next_requested.connect(lambda: spawn(pool.take_next()))
         pview.take_requested.connect(lambda kind, item: spawn(pool.take(kind, item)))
         pview.state_requested.connect(lambda state: spawn(pool.set_state(state)))
+        pool.state_changed.connect(pview.show_state)
         # Presence follows the call: in a call from the admission; wrap-up once the call is over, while
         # the informador notes the outcome; available again when they complete the appointment
         # (call_closed comes after the outcome went through): ready for the next citizen.

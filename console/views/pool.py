@@ -39,8 +39,11 @@ class PoolView(QWidget):
         top.addWidget(state_label)
         self.state = QComboBox()
         state_label.setBuddy(self.state)
-        for code in ("available", "away", "wrap_up"):
+        for code in ("available", "away", "wrap_up", "in_call"):
             self.state.addItem(_(STATE_NAMES[code]), code)
+        # "In a call" is shown, never chosen: the call sets it.
+        in_call = self.state.model().item(self.state.count() - 1)  # type: ignore[union-attr]
+        in_call.setEnabled(False)
         self.state.activated.connect(lambda _i: self.state_requested.emit(str(self.state.currentData())))
         top.addWidget(self.state)
         top.addStretch(1)
@@ -60,6 +63,12 @@ class PoolView(QWidget):
         self.list.setAccessibleName(_("Waiting citizens"))
         self.list.itemDoubleClicked.connect(self._on_double_click)
         layout.addWidget(self.list, 1)
+
+    def show_state(self, state: str) -> None:
+        """The state the board shows for me, also when the call changed it (in a call, wrap-up, available)."""
+        index = self.state.findData(state)
+        if index >= 0:
+            self.state.setCurrentIndex(index)
 
     def show_items(self, items: list[dict[str, Any]]) -> None:
         self.list.clear()

@@ -65,10 +65,12 @@ def test_the_board_follows_an_informadors_console_through_a_call(fresh_backend, 
         # …and the call service says what it says for a real call: started, ended.
         calls.call_started.emit(current())
         until(lambda: on_board[-1:] == ["in_call"], what="in a call on the board")
+        assert marta.pool_view.state.currentData() == "in_call"  # her own state selector says so too
         assert _row(sup, "marta")["appointment_id"] == appt_id  # the board can say with whom
         calls.call_state_changed.emit(CallState.ENDED)
         calls.call_ended.emit(current(), "the citizen hung up")
         until(lambda: on_board[-1:] == ["wrap_up"], what="wrap-up on the board")
+        assert marta.pool_view.state.currentData() == "wrap_up"  # her own state selector says so too
         # The informador notes the outcome and completes the appointment: ready for the next citizen.
         assert panel.end_box.isVisibleTo(panel)
         for i in range(panel.outcome.count()):
@@ -78,6 +80,7 @@ def test_the_board_follows_an_informadors_console_through_a_call(fresh_backend, 
         assert panel.complete.isEnabled()
         panel.complete.click()
         until(lambda: on_board[-1:] == ["available"], what="available again after completing")
+        assert marta.pool_view.state.currentData() == "available"  # her own state selector says so too
         until(lambda: marta_rest.get(appt_id)["status"] == "completed", what="appointment completed")
 
         consoles.stop(marta)  # quitting says goodbye: offline at once, not after the 60 s timeout
