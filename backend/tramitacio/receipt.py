@@ -10,8 +10,9 @@ and extracted as text.
 
 from __future__ import annotations
 
+import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from fpdf.enums import XPos, YPos
 
 from backend.tramitacio.texts import text
 
+log = logging.getLogger("backend.tramitacio")
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
 _NASKH_DIRS = (Path("/usr/share/fonts/truetype/noto"),)
 RTL_LANGUAGES = frozenset({"ar", "ur"})
@@ -27,7 +29,7 @@ _ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufd
 
 
 class ReceiptFontMissing(RuntimeError):
-    """No font with Arabic letters: a receipt of question marks would be worse than a clear error."""
+    """No font with Arabic letters (a machine without fonts-noto-core / fonts-dejavu-core)."""
 
 
 @dataclass(frozen=True)
@@ -73,9 +75,33 @@ def _naskh(pdf: FPDF) -> str:
 
 
 def build_receipt(data: ReceiptData) -> bytes:
+    try:
+        return _build(data)
+    except ReceiptFontMissing as exc:
+        if data.language not in RTL_LANGUAGES:
+            raise
+        # The tràmit is already filed when the receipt is made: never fail it over a font. Spanish (the
+        # language its names are already in) rather than unreadable boxes; the log says why.
+        log.warning("receipt in Spanish instead of %s: %s", data.language, exc)
+        return _build(replace(data, language="es", names_note=""))
+
+
+def _build(data: ReceiptData) -> bytes:
+    pdf = FPDF(format="A4")
+    try:
+        return _render(pdf, data)
+    finally:
+        # fpdf2 opens each TTF file lazily through fontTools and never closes it: without this every
+        # receipt would leave its font files open until the garbage collector ran.
+        for font in pdf.fonts.values():
+            ttfont = getattr(font, "ttfont", None)
+            if ttfont is not None:
+                ttfont.close()
+
+
+def _render(pdf: FPDF, data: ReceiptData) -> bytes:
     lang = data.language
     rtl = lang in RTL_LANGUAGES
-    pdf = FPDF(format="A4")
     pdf.set_title(f"{text('receipt_title', lang)} {data.registry_number}")
     pdf.set_author("Videoatenció")
     pdf.set_auto_page_break(auto=True, margin=15)
