@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright
 
 from tests.citizen.conftest import CitizenBackend
-from tests.helpers.browser import wait_js
+from tests.helpers.browser import serious_axe_violations, wait_js
 from tests.helpers.identification import override_gate
 
 pytestmark = pytest.mark.browser
@@ -125,6 +125,7 @@ def test_denied_camera_shows_help(citizen_backend: CitizenBackend, playwright_sy
             assert help_text.text_content()
             assert page.get_by_role("button", name="Torna-ho a provar").is_visible()
             shot(page, "phone-0-no-camera")
+            assert serious_axe_violations(page) == []
         finally:
             b.close()
 
