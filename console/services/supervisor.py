@@ -121,6 +121,7 @@ class SupervisorService(QObject):
             await self._api.reassign(kind, item_id, staff_id)
         except (ApiError, Offline) as exc:
             self.failed.emit(str(getattr(exc, "message", exc)))
+            self._refresh.start()  # a refusal usually means the row was stale: show what is true now
             return False
         self._refresh.start()
         return True

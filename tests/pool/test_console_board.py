@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -158,6 +159,33 @@ def test_supervisor_gives_a_booked_pool_appointment_to_an_informador(
     assert item["id"] not in {i["id"] for i in pool}
     stored = httpx.get(f"{api}/appointments/{item['appointment_id']}", headers=fresh_backend.headers("laia"))
     assert stored.json()["staff_id"] == marta_id
+
+
+def test_a_refused_reassignment_says_why_and_changes_nothing(fresh_backend, consoles, until, monkeypatch):
+    sup = consoles.start(fresh_backend.url)
+    consoles.login(sup, "laia")
+    booked = sup.supervisor.pool_appointments
+    until(lambda: booked.rowCount() > 0, what="pool appointments")
+    item = booked.row(0)
+    # Cancelled behind the board's back (straight in the database: no event, the row is now stale).
+    with sqlite3.connect(fresh_backend.data_dir / "videoatencio.db") as con:
+        con.execute("UPDATE appointment SET status = 'cancelled' WHERE id = ?", (item["id"],))
+    view = sup.supervisor_view
+    view.tabs.setCurrentWidget(view.pool_tab)
+    view.pool_appointments_view.selectRow(0)
+    monkeypatch.setattr(
+        SupervisorView, "ask_reassign", classmethod(lambda cls, parent, rows: _staff_id(sup, "marta"))
+    )
+    view.reassign_booked_button.click()
+    status = sup.window.statusBar()
+    until(lambda: "cannot be reassigned" in status.currentMessage(), what="the refusal shown")
+    assert "cancelled" in status.currentMessage()
+    # The stale row goes; the appointment stayed as it was (nobody's, cancelled).
+    until(lambda: all(r["id"] != item["id"] for r in booked.rows()), what="stale row dropped")
+    stored = httpx.get(
+        f"{fresh_backend.api}/appointments/{item['id']}", headers=fresh_backend.headers("laia")
+    )
+    assert stored.json()["status"] == "cancelled" and stored.json()["staff_id"] is None
 
 
 @pytest.fixture
