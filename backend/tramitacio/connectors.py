@@ -26,6 +26,10 @@ class ConnectorError(Exception):
     pass
 
 
+class DocumentUnavailable(ConnectorError):
+    """A document's file could not be read or no longer matches its signed hash: nothing was sent."""
+
+
 @dataclass(frozen=True)
 class Submission:
     registry_number: str
@@ -60,9 +64,9 @@ class Submission:
             except OSError:
                 data = None
             if data is None:
-                raise ConnectorError(f"the file of document {doc['id']} cannot be read")
+                raise DocumentUnavailable(f"the file of document {doc['id']} cannot be read")
             if hashlib.sha256(data).hexdigest() != doc["sha256"]:
-                raise ConnectorError(f"the file of document {doc['id']} no longer matches its signed hash")
+                raise DocumentUnavailable(f"document {doc['id']}: the file no longer matches the signed hash")
             doc["content_b64"] = base64.b64encode(data).decode("ascii")
         return out
 

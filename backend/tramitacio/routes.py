@@ -32,7 +32,12 @@ from backend.errors import ApiError
 from backend.models import Appointment, Office, Tramit, utcnow
 from backend.schemas import MAX_INT
 from backend.tramitacio import service as svc_
-from backend.tramitacio.connectors import ConnectorError, Submission, SubmissionConnector
+from backend.tramitacio.connectors import (
+    ConnectorError,
+    DocumentUnavailable,
+    Submission,
+    SubmissionConnector,
+)
 from backend.tramitacio.models import Tramitacio
 from backend.tramitacio.receipt import ReceiptData, build_receipt
 from backend.tramitacio.texts import text
@@ -339,6 +344,12 @@ def submit(appointment_id: IdPath, claims: Caller, services: Svc, tasks: Backgro
             t.status = "signed"  # keeps its registry number: a retry reuses it
             t.connector_result = {"connector": services.connector.name, "error": str(exc)[:500]}
             _audit(s, "tramitacio.submission_failed", t, claims.staff_id, error=str(exc)[:500])
+        if isinstance(exc, DocumentUnavailable):  # changed on disk since the check above; nothing sent
+            raise ApiError(
+                409, "document_changed",
+                f"Nothing was sent: {exc}. Submit again: the signature is checked against the files.",
+                extra={"registry_number": submission.registry_number},
+            ) from exc  # fmt: skip
         raise ApiError(
             502,
             "connector_failed",

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from backend.tramitacio.connectors import ConnectorError, Submission
+from backend.tramitacio.connectors import DocumentUnavailable, Submission
 from tests.citizen.conftest import CitizenBackend, _start
 from tests.tramitacio.conftest import latest_otp, pdf_text, sign, sign_ready, url
 
@@ -136,8 +136,8 @@ def test_the_connector_never_sends_bytes_that_do_not_match_the_signed_hash(tmp_p
     )  # fmt: skip
     assert base64.b64decode(sub.to_json_with_contents()["documents"][0]["content_b64"]) == b"signed bytes"
     path.write_bytes(b"changed bytes")
-    with pytest.raises(ConnectorError, match="no longer matches"):
+    with pytest.raises(DocumentUnavailable, match="no longer matches"):
         sub.to_json_with_contents()
     path.unlink()
-    with pytest.raises(ConnectorError, match="cannot be read"):
+    with pytest.raises(DocumentUnavailable, match="cannot be read"):
         sub.to_json_with_contents()
