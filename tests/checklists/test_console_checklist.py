@@ -25,6 +25,7 @@ from console.views.call_panel import CallPanel
 from console.views.checklist import ChecklistPanel, OverrideDialog
 from tests.checklists.support import ChecklistBackend
 from tests.citizen.conftest import Citizen, CitizenBackend
+from tests.helpers.identification import override_gate
 
 EXPIRY = (date.today() + timedelta(days=400)).strftime("%d/%m/%Y")
 
@@ -438,3 +439,36 @@ def test_call_panel_gates_sending_documents_and_closing_resolved(
     with qtbot.waitSignal(panel.complete_requested) as done:
         qtbot.mouseClick(panel.complete, Qt.MouseButton.LeftButton)
     assert done.args == [appointment.id, "resolved"]
+
+
+def test_call_panel_sends_on_informativa_only_after_a_supervisors_override(
+    services, arun, checklist_backend, qtbot
+):
+    cb = checklist_backend
+    service = services.start()
+    appt = cb.appointment(level="informativa")
+    appointment = Appointment.from_json(appt).with_changes(status=Status.IN_CALL)
+    assert arun(service.open(appointment))
+    panel = CallPanel()
+    qtbot.addWidget(panel)
+    panel.set_gate_provider(
+        lambda a, gate: (not service.blocked_reason(a.id, gate), service.blocked_reason(a.id, gate))
+    )
+    service.gates_changed.connect(panel.refresh_gates)
+    panel.show()
+    panel.start_call(appointment)
+    panel.set_state(CallState.CONNECTED)
+    upload, note = panel.documents.upload, panel.documents.gate_note
+    # No item opens it at this level: the level's own reason is shown.
+    assert not upload.isEnabled() and note.isVisible()
+    assert "no s'ha identificat" in note.text() or "not been identified" in note.text(), note.text()
+
+    override_gate(
+        cb.api, cb.headers("laia"), appointment.id, "laia",
+        gate="send_personal_documents", reason="Citizen identified at the desk; sending the form",
+    )  # fmt: skip
+    # What the console does on the checklist.updated event of the supervisor's post.
+    with qtbot.waitSignal(service.gates_changed, timeout=10_000):
+        arun(service.refresh(appointment.id))
+    assert upload.isEnabled() and not note.isVisible()
+    assert cb.upload(appointment.id).status_code == 201
