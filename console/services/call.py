@@ -113,6 +113,9 @@ class CallService(QObject):
         self.interpreter = InterpreterService(self)
         self._preparing: dict[str, asyncio.Task[CallSession]] = {}
         self.sessions: dict[str, CallSession] = {}  # appointment id → prepared or live session
+        # Prepared sessions being closed. Closed once: the citizen's arrival and the admission may both
+        # drop the same one while it closes, and a second close deleted the deleted QObject again.
+        self._closing: set[CallSession] = set()
         self.active: Appointment | None = None
         self.active_session: CallSession | None = None
         self.documents: list[Document] = []
@@ -300,13 +303,15 @@ class CallService(QObject):
         session = self.sessions.get(appointment_id)
         if task is not None:
             task.cancel()
-        if session is not None:
+        if session is not None and session not in self._closing:
+            self._closing.add(session)
             spawn(self._close_prepared(appointment_id, session))
 
     async def _close_prepared(self, appointment_id: str, session: CallSession) -> None:
         try:
             await session.close()
         finally:
+            self._closing.discard(session)
             self._forget(appointment_id, session)
             self._prepare_next()
 
