@@ -555,7 +555,24 @@ class Console(QObject):
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.finished.connect(lambda _result, key=appointment.id: self._wizards.pop(key, None))
         self._wizards[appointment.id] = wizard
+        self._connect_assisted(wizard.pages["assisted_steps"], appointment)
         wizard.show()
+
+    def _connect_assisted(self, page: Any, appointment: Appointment) -> None:
+        """Assisted processing ↔ the call: ask for the citizen's screen, point at a step, send the link.
+        Service → page connections go to the page's methods, so they end when the wizard closes."""
+        calls, share, view = self.ctx.calls, self.ctx.calls.screenshare, self.call_panel.screen_share
+        page.citizen_lang = appointment.language or None
+        page.share_requested.connect(share.request_citizen_share)
+        page.point_requested.connect(lambda text: view.point_at(share.label_citizen_screen(text)))
+        page.link_send_requested.connect(lambda url: spawn(self._send_chat(url)))
+        calls.call_started.connect(page.on_call_started)
+        calls.call_state_changed.connect(page.on_call_state)
+        share.share_request_changed.connect(page.set_share_state)
+        if calls.active is not None and calls.active_session is not None:
+            page.on_call_started(calls.active)
+            page.on_call_state(calls.active_session.state)
+            page.set_share_state(share.share_request)
 
     # -- video call -----------------------------------------------------------------------------
     def _on_waiting_changed(self, waiting: dict[str, float]) -> None:

@@ -195,7 +195,17 @@ def _check_candidate(c: object) -> IceCandidate:
 # --- data channel "chat": chat text and small control messages ------------------------------------------
 
 ChannelType = Literal[
-    "chat", "media-state", "ping", "pong", "pointer", "mark", "clear-marks", "share-started", "share-stopped"
+    "chat",
+    "media-state",
+    "ping",
+    "pong",
+    "pointer",
+    "mark",
+    "clear-marks",
+    "share-started",
+    "share-stopped",
+    "share-request",
+    "share-declined",
 ]
 _CHANNEL_KEYS: Final = {
     "chat": {"type", "id", "text", "sent_at"},
@@ -209,6 +219,10 @@ _CHANNEL_KEYS: Final = {
     "clear-marks": {"type", "surface"},
     "share-started": {"type", "width", "height"},
     "share-stopped": {"type"},
+    # Assisted processing (tràmit wizard): the informador asks the citizen to share their screen; the
+    # citizen's page answers a refusal with the request's id (a share that starts is share-started).
+    "share-request": {"type", "id"},
+    "share-declined": {"type", "id"},
 }
 # Whose shared screen a pointer or mark sits on: the citizen's share, or the informador's own share.
 SURFACES: Final = ("citizen", "informador")
@@ -279,7 +293,16 @@ class ShareMessage:
     height: int = 0
 
 
-GuidanceMessage = PointerMessage | MarkMessage | ClearMarksMessage | ShareMessage
+@dataclass(frozen=True, slots=True)
+class ShareRequestMessage:
+    """The informador asks the citizen to share their screen (``declined=False``, console → page), or
+    the citizen declined request ``id`` (``declined=True``, page → console)."""
+
+    id: str
+    declined: bool = False
+
+
+GuidanceMessage = PointerMessage | MarkMessage | ClearMarksMessage | ShareMessage | ShareRequestMessage
 ChannelMessage = ChatMessage | MediaStateMessage | PingMessage | GuidanceMessage
 
 
@@ -325,6 +348,13 @@ def parse_channel_message(raw: str | bytes) -> ChannelMessage:
 
 
 def _parse_guidance(mtype: str, obj: dict[str, Any]) -> GuidanceMessage:
+    if mtype in ("share-request", "share-declined"):
+        request_id = obj.get("id")
+        if not isinstance(request_id, str) or not _CALL_ID_RE.match(request_id):
+            raise SignalingError(
+                f"{mtype}: id must be 1-64 characters [A-Za-z0-9_-], got {_show(request_id)}"
+            )
+        return ShareRequestMessage(request_id, declined=mtype == "share-declined")
     if mtype == "share-stopped":
         return ShareMessage(False)
     if mtype == "share-started":
@@ -388,6 +418,8 @@ def encode_channel_message(msg: ChannelMessage) -> str:
             obj["text"] = msg.text
     elif isinstance(msg, ClearMarksMessage):
         obj = {"type": "clear-marks", "surface": msg.surface}
+    elif isinstance(msg, ShareRequestMessage):
+        obj = {"type": "share-declined" if msg.declined else "share-request", "id": msg.id}
     elif msg.started:
         obj = {"type": "share-started", "width": msg.width, "height": msg.height}
     else:

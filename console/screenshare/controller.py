@@ -196,10 +196,13 @@ class ScreenShareController(QObject):
         x2: float,
         y2: float,
         text: str = "",
+        mark_id: str | None = None,
     ) -> MarkMessage:
+        """``mark_id``: reuse an id to replace that mark on both sides (a new id otherwise)."""
         msg = MarkMessage(
-            uuid.uuid4().hex[:16], surface, kind, _clip(x1), _clip(y1), _clip(x2), _clip(y2), text.strip()
-        )
+            mark_id or uuid.uuid4().hex[:16], surface, kind, _clip(x1), _clip(y1), _clip(x2), _clip(y2),
+            text.strip(),
+        )  # fmt: skip
         self.session.send_guidance(msg)
         return msg
 

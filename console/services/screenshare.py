@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Literal
+import uuid
+from typing import TYPE_CHECKING, Final, Literal
 
 from PyQt6.QtCore import QObject, QSize, pyqtSignal
 from PyQt6.QtGui import QImage
 
-from console.call.messages import MarkMessage
+from console.call.messages import MAX_MARK_TEXT_CHARS, MarkMessage, ShareRequestMessage
 from console.call.state import CallState
 from console.i18n import _
 from console.screenshare.capture import Region, ShareSource
@@ -31,6 +32,11 @@ log = logging.getLogger("videoatencio.screenshare")
 
 Surface = Literal["citizen", "informador"]
 MarkKind = Literal["arrow", "box", "highlight", "text"]
+# Where the citizen stands on the informador's request to see their screen (assisted processing):
+# "" nothing asked, or the share ended; "asked"; "sharing"; "declined" (said no, or cancelled the picker).
+ShareRequestState = Literal["", "asked", "sharing", "declined"]
+# The assisted-steps label on the citizen's screen: one id, so pointing at the next step replaces it.
+STEP_LABEL_ID: Final = "assisted-step"
 
 
 class ScreenShareService(QObject):
@@ -44,6 +50,7 @@ class ScreenShareService(QObject):
     windows_listed(object): the open windows (list of AppWindow), or None where they cannot be listed
     remote_screen_frame(QImage): the citizen's shared screen
     guidance(object): pointer / mark / clear-marks from the citizen's page
+    share_request_changed(str): a ShareRequestState, after ``request_citizen_share`` and the answer
     failed(str): a share could not start (user-facing)
     """
 
@@ -56,6 +63,7 @@ class ScreenShareService(QObject):
     window_hidden = pyqtSignal(bool)
     windows_listed = pyqtSignal(object)
     guidance = pyqtSignal(object)
+    share_request_changed = pyqtSignal(str)
     failed = pyqtSignal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -63,6 +71,8 @@ class ScreenShareService(QObject):
         self.session: CallSession | None = None
         self.controller: ScreenShareController | None = None
         self._screen_size: QSize | None = None
+        self.share_request: ShareRequestState = ""
+        self._request_id: str | None = None
 
     @property
     def sharing(self) -> bool:
@@ -84,8 +94,9 @@ class ScreenShareService(QObject):
         ctl.sharing_changed.connect(self._on_sharing_changed)
         ctl.preview_frame.connect(self.preview_frame)
         ctl.own_pointer.connect(self.own_pointer)
+        ctl.remote_share_changed.connect(self._on_remote_share)
         ctl.remote_share_changed.connect(self.remote_share_changed)
-        ctl.guidance.connect(self.guidance)
+        ctl.guidance.connect(self._on_guidance)
         ctl.source_moved.connect(self.share_moved)
         ctl.window_hidden.connect(self.window_hidden)
         ctl.error.connect(self.failed)
@@ -102,6 +113,7 @@ class ScreenShareService(QObject):
         if ctl is not None:
             spawn(self._close_controller(ctl))
             self.remote_share_changed.emit(False, 0, 0)
+        self._set_request("")
 
     async def _close_controller(self, ctl: ScreenShareController) -> None:
         try:
@@ -176,6 +188,53 @@ class ScreenShareService(QObject):
     def clear_marks(self, surface: Surface) -> None:
         if self.controller is not None:
             self.controller.clear_marks(surface)
+
+    # -- assisted processing: asking for the citizen's screen, pointing at a step ------------------
+    def request_citizen_share(self) -> bool:
+        """Ask the citizen's page to show its "share your screen" prompt (only the citizen's click can
+        start a browser share). The answer comes back as ``share_request_changed``."""
+        session = self.session
+        if session is None or session.state.is_final:
+            self.failed.emit(_("The citizen can only be asked to share during a call."))
+            return False
+        if self.remote_sharing:
+            self._set_request("sharing")
+            return True
+        self._request_id = uuid.uuid4().hex[:16]
+        session.send_guidance(ShareRequestMessage(self._request_id))
+        self._set_request("asked")
+        return True
+
+    def label_citizen_screen(self, text: str) -> MarkMessage | None:
+        """Write ``text`` (a step of the tràmit) at the top-left of the citizen's shared screen, in place
+        of the previous step's label. None when the citizen is not sharing."""
+        ctl = self.controller
+        text = " ".join(text.split())
+        if ctl is None or not self.remote_sharing or not text:
+            return None
+        if len(text) > MAX_MARK_TEXT_CHARS:
+            text = text[: MAX_MARK_TEXT_CHARS - 1] + "…"
+        return ctl.send_mark("citizen", "text", x1=0.02, y1=0.02, x2=0.02, y2=0.02, text=text,
+                             mark_id=STEP_LABEL_ID)  # fmt: skip
+
+    def _set_request(self, state: ShareRequestState) -> None:
+        if state != self.share_request:
+            self.share_request = state
+            self.share_request_changed.emit(state)
+
+    def _on_remote_share(self, on: bool, _width: int, _height: int) -> None:
+        if on:
+            self._set_request("sharing")
+        elif self.share_request == "sharing":
+            self._set_request("")
+
+    def _on_guidance(self, msg: object) -> None:
+        if isinstance(msg, ShareRequestMessage):
+            # Only the page's answer to our latest request counts; a page never asks the console.
+            if msg.declined and msg.id == self._request_id and self.share_request == "asked":
+                self._set_request("declined")
+            return
+        self.guidance.emit(msg)
 
     def set_remote_screen_size(self, size: QSize) -> None:
         self._screen_size = size

@@ -250,6 +250,15 @@ class CallScreenShare(QObject):
         if mark is not None:
             self.view.apply_guidance(mark)
 
+    def point_at(self, label: MarkMessage | None) -> None:
+        """The wizard's "Point at this step": the step's label as sent, and the pointer tool ready, so
+        the informador's next mouse move over the citizen's screen is the live pointer there."""
+        if not self.remote_sharing:
+            return
+        self.add_mark(label)
+        self.guidance.tool_buttons["pointer"].click()
+        self.view.setFocus()
+
     # -- slots ------------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:
         """Keeps the camera thumbnail in the shared screen's bottom-right corner, a fifth of its width."""

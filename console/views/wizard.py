@@ -8,9 +8,11 @@ when the page does not validate yet), on close, and 2 s after the last edit. Cit
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from PyQt6 import sip
 from PyQt6.QtCore import Qt, QTimer, QUrl, pyqtSignal
@@ -36,6 +38,7 @@ from PyQt6.QtWidgets import (
 )
 
 from backend.tramitacio.validation import FieldSpec, validate_form
+from console.call.state import CallState
 from console.i18n import _
 from console.services.tasks import spawn
 from console.services.wizard import GateProvider, WizardDraft, WizardService
@@ -139,27 +142,70 @@ class ModePage(WizardPage):
 
 
 class AssistedStepsPage(WizardPage):
+    """The portal's steps, ticked as the citizen does them, tied to the call's screen sharing: ask the
+    citizen to share, see whether they do, point at a step on their screen, send them the portal link.
+
+    Signals (the composition root connects them to the call services; the page does no I/O):
+    share_requested(): ask the citizen's page to prompt "share your screen"
+    point_requested(str): label the citizen's shared screen with this step text and point there
+    link_send_requested(str): send the portal link to the citizen by chat
+    """
+
+    share_requested = pyqtSignal()
+    point_requested = pyqtSignal(str)
+    link_send_requested = pyqtSignal(str)
+
     def __init__(self) -> None:
         super().__init__()
         self.setTitle(_("Guide the citizen on the official portal"))
-        self.portal = _plain()
+        self.call_live = False
+        self.share_state = ""  # ScreenShareService.share_request: "", asked, sharing, declined
+        self.citizen_lang: str | None = None  # the step labels drawn on the citizen's screen use it
+        self._call_is_mine = False
+        self.portal_url = ""
+        self.portal = QLabel()
         self.portal.setObjectName("portalLink")
-        self.share_hint = _plain(
-            _("Ask the citizen to share their screen, then point at the next step on their screen.")
-        )
+        self.portal.setWordWrap(True)
+        self.portal.setOpenExternalLinks(True)
+        self.send_link = QPushButton(_("Send the link to the citizen"))
+        self.send_link.setObjectName("sendPortalLink")
+        self.send_link.clicked.connect(lambda: self.link_send_requested.emit(self.portal_url))
+        self.ask_share = QPushButton(_("Ask the citizen to share their screen"))
+        self.ask_share.setObjectName("askShare")
+        self.ask_share.clicked.connect(self.share_requested)
+        self.share_hint = _plain()
         self.share_hint.setObjectName("shareHint")
         self.steps = QListWidget()
         self.steps.setObjectName("assistedSteps")
         self.steps.setWordWrap(True)
+        self.point = QPushButton(_("Point at this step"))
+        self.point.setObjectName("pointAtStep")
+        self.point.setToolTip(_("Write the selected step on the citizen's shared screen and point there"))
+        self.point.clicked.connect(self._on_point_clicked)
+        self.steps.currentRowChanged.connect(lambda _row: self._update_call_controls())
         layout = QVBoxLayout(self)
         layout.addWidget(self.portal)
+        layout.addWidget(self.send_link)
+        layout.addWidget(self.ask_share)
         layout.addWidget(self.share_hint)
         layout.addWidget(_buddy(_("Tick each step when the citizen has done it:"), self.steps))
         layout.addWidget(self.steps, 1)
+        layout.addWidget(self.point)
+        self._update_call_controls()
 
     def initializePage(self) -> None:
         wiz = self.wiz()
-        self.portal.setText(_("Official portal: {url}").format(url=wiz.tramit.get("portal_url", "")))
+        url = str(wiz.tramit.get("portal_url") or "")
+        parts = urlsplit(url)
+        self.portal_url = url if parts.scheme in ("https", "http") and parts.netloc else ""
+        template = html.escape(_("Official portal: {url}"))
+        if self.portal_url:  # catalogue text: escaped, and only a web address becomes a link
+            link = html.escape(url, quote=True)
+            self.portal.setTextFormat(Qt.TextFormat.RichText)
+            self.portal.setText(template.format(url=f'<a href="{link}">{link}</a>'))
+        else:
+            self.portal.setTextFormat(Qt.TextFormat.PlainText)
+            self.portal.setText(_("Official portal: {url}").format(url=url))
         done = set((wiz.draft.assisted or {}).get("steps_done", []))
         docs = {d["code"]: _names(d, wiz.lang) for d in wiz.tramit.get("required_documents", [])}
         self.steps.clear()
@@ -171,7 +217,60 @@ class AssistedStepsPage(WizardPage):
             item = QListWidgetItem(text)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if i in done else Qt.CheckState.Unchecked)
+            # What "Point at this step" writes on the citizen's screen: the step in their language.
+            label = f"{i + 1}. {_names(step, self.citizen_lang or wiz.lang, 'texts')}"
+            item.setData(Qt.ItemDataRole.UserRole, label)
             self.steps.addItem(item)
+        if self.steps.count() and self.steps.currentRow() < 0:
+            self.steps.setCurrentRow(next((i for i in range(self.steps.count()) if i not in done), 0))
+        self._update_call_controls()
+
+    # -- inputs from the call ---------------------------------------------------------------------
+    def on_call_started(self, appointment: object) -> None:
+        """CallService.call_started: only a call with this wizard's citizen counts."""
+        self._call_is_mine = getattr(appointment, "id", None) == self.wiz().draft.appointment_id
+
+    def on_call_state(self, state: object) -> None:
+        """CallService.call_state_changed: live while connected (or briefly reconnecting)."""
+        self.set_call_live(self._call_is_mine and state in (CallState.CONNECTED, CallState.RECONNECTING))
+
+    def set_call_live(self, live: bool) -> None:
+        """A call with this citizen is live (or not): the screen-sharing actions follow it."""
+        self.call_live = live
+        if not live:
+            self.share_state = ""
+        self._update_call_controls()
+
+    def set_share_state(self, state: str) -> None:
+        """The citizen's answer: "" (nothing asked, or the share ended), asked, sharing, declined."""
+        self.share_state = state
+        self._update_call_controls()
+
+    def _update_call_controls(self) -> None:
+        sharing = self.call_live and self.share_state == "sharing"
+        self.ask_share.setEnabled(self.call_live and not sharing)
+        self.send_link.setEnabled(self.call_live and bool(self.portal_url))
+        row = self.steps.currentRow()
+        self.point.setEnabled(sharing and row >= 0)
+        self.point.setText(
+            _("Point at step {number}").format(number=row + 1) if row >= 0 else _("Point at this step")
+        )
+        if not self.call_live:
+            hint = _("Screen sharing is possible once the call with the citizen has started.")
+        else:
+            hint = {
+                "asked": _("Asked: waiting for the citizen to press Share on their page."),
+                "sharing": _("The citizen is sharing their screen: select a step and point at it."),
+                "declined": _(
+                    "The citizen declined to share their screen. You can ask again, or guide them by voice."
+                ),
+            }.get(self.share_state, _("The citizen is not sharing their screen."))
+        self.share_hint.setText(hint)
+
+    def _on_point_clicked(self) -> None:
+        item = self.steps.currentItem()
+        if item is not None:
+            self.point_requested.emit(str(item.data(Qt.ItemDataRole.UserRole) or ""))
 
     def save_to(self, draft: WizardDraft) -> WizardDraft:
         items = [self.steps.item(i) for i in range(self.steps.count())]

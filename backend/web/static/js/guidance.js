@@ -9,7 +9,15 @@
 //   call.addEventListener("guidance", (e) => overlay.handle(e.detail));
 //   overlay.clear();  overlay.state  // {pointer, marks} for tests and accessibility
 
-export const GUIDANCE_TYPES = ["pointer", "mark", "clear-marks", "share-started", "share-stopped"];
+export const GUIDANCE_TYPES = [
+  "pointer",
+  "mark",
+  "clear-marks",
+  "share-started",
+  "share-stopped",
+  "share-request",
+  "share-declined",
+];
 export const SURFACES = ["citizen", "informador"];
 export const MARK_KINDS = ["arrow", "box", "highlight", "text"];
 export const MAX_MARK_TEXT_CHARS = 200;
@@ -20,6 +28,8 @@ const KEYS = {
   "clear-marks": ["type", "surface"],
   "share-started": ["type", "width", "height"],
   "share-stopped": ["type"],
+  "share-request": ["type", "id"], // the informador asks the citizen to share (assisted processing)
+  "share-declined": ["type", "id"], // the citizen's answer "no" to that request
 };
 
 class GuidanceError extends Error {}
@@ -37,6 +47,10 @@ export function parseGuidance(msg) {
   const extra = Object.keys(msg).filter((k) => !KEYS[msg.type].includes(k));
   if (extra.length) throw new GuidanceError(`${msg.type}: unexpected field(s) ${extra.join(", ")}`);
   if (msg.type === "share-stopped") return { type: "share-stopped" };
+  if (msg.type === "share-request" || msg.type === "share-declined") {
+    if (typeof msg.id !== "string" || !ID_RE.test(msg.id)) throw new GuidanceError(`${msg.type}: bad id`);
+    return { type: msg.type, id: msg.id };
+  }
   if (msg.type === "share-started") {
     for (const k of ["width", "height"])
       if (!Number.isInteger(msg[k]) || msg[k] < 1 || msg[k] > 16384) throw new GuidanceError(`share-started: bad ${k}`);

@@ -10,8 +10,10 @@
 // It adds: a "Share my screen" button (or, where the browser cannot share, plain step-by-step help),
 // a preview of what the citizen shares with the informador's pointer and marks drawn over it, "Stop
 // sharing" and "Clear marks"; and, while the informador shares, their screen as the main picture with
-// their camera as a thumbnail, with their pointer and marks. Nothing is recorded. All text is set
-// with textContent. Styles: /css/screenshare.css.
+// their camera as a thumbnail, with their pointer and marks. When the informador asks for the screen
+// (a share-request message, assisted processing), a prompt with a Share button: getDisplayMedia needs
+// the citizen's own click, so the page can only ask. Nothing is recorded. All text is set with
+// textContent. Styles: /css/screenshare.css.
 
 import { GuidanceOverlay } from "./guidance.js";
 
@@ -144,6 +146,69 @@ export class CitizenScreenShare extends EventTarget {
   }
 }
 
+/** "The informador asks you to share your screen": Share (the citizen's click starts getDisplayMedia)
+ *  or Not now (tells the console). Where the browser cannot share, Share shows the plain-words help. */
+export class ShareRequestPrompt {
+  constructor({ call, share, help, supported, t = (s) => s }) {
+    Object.assign(this, { call, share, help, supported, t });
+    this.requestId = null;
+    this.root = el("section", { class: "ss-request", role: "alertdialog", "aria-modal": "false" });
+    this.root.hidden = true;
+    this.title = el("h2", { id: "ss-request-title" });
+    this.text = el("p", { id: "ss-request-text" });
+    this.root.setAttribute("aria-labelledby", this.title.id);
+    this.root.setAttribute("aria-describedby", this.text.id);
+    this.shareBtn = el("button", { type: "button", class: "ss-request-share" });
+    this.declineBtn = el("button", { type: "button", class: "ss-request-decline" });
+    const buttons = el("div", { class: "ss-request-buttons" });
+    buttons.append(this.shareBtn, this.declineBtn);
+    this.root.append(this.title, this.text, buttons);
+    this.shareBtn.addEventListener("click", () => this._share());
+    this.declineBtn.addEventListener("click", () => this.decline());
+  }
+
+  get visible() {
+    return !this.root.hidden;
+  }
+
+  /** A share-request arrived: ask (texts in the page's language now), or nothing if already sharing. */
+  show(id) {
+    if (this.share.sharing) return;
+    const { t } = this;
+    this.requestId = id;
+    this.title.textContent = t("The informador asks you to share your screen");
+    this.text.textContent = t(
+      "They will see what you choose to share and can point at it to guide you. Nothing is recorded. You can stop at any time.",
+    );
+    this.shareBtn.textContent = this.supported ? t("Share my screen") : t("How to share your screen");
+    this.declineBtn.textContent = t("Not now");
+    this.root.hidden = false;
+    this.shareBtn.focus(); // an alert dialog takes the focus, so keyboard and screen-reader users are there
+  }
+
+  hide() {
+    this.root.hidden = true;
+    this.requestId = null;
+  }
+
+  /** Tell the console "no" (the informador sees "declined") and put the prompt away. */
+  decline() {
+    const id = this.requestId;
+    this.hide();
+    if (id) this.call.sendGuidance({ type: "share-declined", id });
+  }
+
+  async _share() {
+    if (!this.supported) {
+      this.help.hidden = false; // the steps for this phone/tablet; the citizen can still say "Not now"
+      return;
+    }
+    // Called straight from the click, so getDisplayMedia has its user activation.
+    const started = await this.share.start();
+    if (!started && this.requestId) this.decline(); // the citizen cancelled the browser's own picker
+  }
+}
+
 /** Build the screen-sharing UI inside ``root``; see the module comment. */
 export function mountScreenShare({ call, root, t = (s) => s }) {
   root.classList.add("ss-root");
@@ -175,12 +240,14 @@ export function mountScreenShare({ call, root, t = (s) => s }) {
   stopBtn.addEventListener("click", () => share.stop());
   clearBtn.addEventListener("click", () => share.clearMarks());
   bar.append(startBtn, stopBtn, clearBtn);
-  root.append(bar, status, help, remote.root, local.root);
+  const request = new ShareRequestPrompt({ call, share, help, supported: support.supported, t });
+  root.append(request.root, bar, status, help, remote.root, local.root);
 
   const onShareChange = (e) => {
     const on = e.detail;
     startBtn.hidden = on;
     stopBtn.hidden = clearBtn.hidden = !on;
+    if (on) request.hide(); // answered by sharing, whichever button started it
     status.textContent = on ? t("You are sharing your screen. Nothing is recorded.") : "";
     root.classList.toggle("ss-sharing", on);
   };
@@ -194,7 +261,9 @@ export function mountScreenShare({ call, root, t = (s) => s }) {
   };
   const onGuidance = (e) => {
     const msg = e.detail;
-    if (msg.type === "share-started") showRemote();
+    if (msg.type === "share-request") request.show(msg.id);
+    else if (msg.type === "share-declined") return; // only the console acts on it
+    else if (msg.type === "share-started") showRemote();
     else if (msg.type === "share-stopped") {
       remote.hide();
       root.classList.remove("ss-remote-active");
@@ -213,6 +282,7 @@ export function mountScreenShare({ call, root, t = (s) => s }) {
     local,
     remote,
     support,
+    request,
     /** For tests and accessibility: what is drawn on each surface. */
     get state() {
       return { sharing: share.sharing, local: local.overlay.state, remote: remote.overlay.state };
@@ -221,6 +291,7 @@ export function mountScreenShare({ call, root, t = (s) => s }) {
       call.removeEventListener("guidance", onGuidance);
       call.removeEventListener("remotescreen", showRemote);
       call.removeEventListener("state", onState);
+      request.hide();
       share.stop();
       local.overlay.dispose();
       remote.overlay.dispose();
