@@ -58,6 +58,12 @@ class SupervisorService(QObject):
         self._refresh.setSingleShot(True)
         self._refresh.setInterval(150)  # a burst of pool events costs one waiting-list read
         self._refresh.timeout.connect(lambda: spawn(self.load_board()))
+        # The pool's booked appointments follow the board, at most every 0.5 s (never restarted by a
+        # burst): under 500 informadors' changes they must not slow the board's own re-reads.
+        self._pool_refresh = QTimer(self)
+        self._pool_refresh.setSingleShot(True)
+        self._pool_refresh.setInterval(500)
+        self._pool_refresh.timeout.connect(lambda: spawn(self.load_pool_appointments()))
         self.active = False
 
     async def load_board(self) -> None:
@@ -73,7 +79,8 @@ class SupervisorService(QObject):
         self.alerts = list(board.get("alerts") or [])
         self.active = True
         self.board_loaded.emit(board)
-        await self.load_pool_appointments()  # after the board: its refresh is not slowed by this read
+        if not self._pool_refresh.isActive():
+            self._pool_refresh.start()
 
     async def load_pool_appointments(self) -> None:
         """The pool as a supervisor reads it (every office): its appointments whose citizen is not here."""
