@@ -133,6 +133,23 @@ def test_informador_asks_the_citizen_to_share_and_points_at_a_step(
             url = tramit["portal_url"]
             await _page_until(page, f"document.getElementById('chat-log').textContent.includes({url!r})",
                               what="the portal link in the citizen's chat")  # fmt: skip
+            # …as a link the citizen can open (a new tab, no opener).
+            link_attrs = await page.evaluate(
+                "() => [...document.querySelectorAll('#chat-log a')].map((a) => [a.href, a.target, a.rel])"
+            )
+            assert link_attrs == [[url, "_blank", "noopener noreferrer"]], link_attrs
+            # Only http(s) addresses become links, and the rest of a line stays plain text.
+            hostile = 'Mira https://a.example/x?q=1&r=2". <img src=x onerror=alert(1)> javascript:alert(1)'
+            panel.chat.input.setText(hostile)
+            panel.chat.send.click()
+            await _page_until(
+                page, "document.querySelectorAll('#chat-log a').length === 2", what="the 2nd link"
+            )
+            last = await page.evaluate(
+                "() => { const li = document.querySelector('#chat-log li:last-child');"
+                " return [li.querySelector('a').href, li.textContent, li.querySelectorAll('img').length]; }"
+            )
+            assert last == ["https://a.example/x?q=1&r=2", "Informador" + hostile, 0], last
 
             # Asked, the citizen sees the prompt in their language, and says no: the wizard shows it.
             page_steps.ask_share.click()
@@ -151,6 +168,17 @@ def test_informador_asks_the_citizen_to_share_and_points_at_a_step(
             serious = [v["id"] for v in axe.response["violations"] if v["impact"] in ("serious", "critical")]
             assert serious == [], serious
             await page.screenshot(path=str(SHOTS / "videoatencio-citizen-share-request.png"), full_page=True)
+            # The citizen switches the page to Arabic: the prompt follows (right to left).
+            await page.select_option("#language", "ar")
+            await _page_until(page, "document.documentElement.dir === 'rtl'", what="the page in Arabic")
+            title = await page.inner_text("#screenshare .ss-request h2")
+            assert title == "يطلب منك الموظف مشاركة شاشتك", title
+            assert await page.inner_text("#screenshare .ss-request-decline") == "ليس الآن"
+            await page.select_option("#language", "ca")
+            await _page_until(
+                page, "document.documentElement.lang === 'ca'", what="the page in Catalan again"
+            )
+            assert await page.inner_text("#screenshare .ss-request-decline") == "Ara no"
             await page.click("#screenshare .ss-request-decline")
             await wait_until(lambda: page_steps.share_state == "declined", 10, "'declined' in the wizard")
             assert not await page.evaluate(PROMPT_VISIBLE)

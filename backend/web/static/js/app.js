@@ -262,10 +262,34 @@ function addChat(who, text) {
   name.className = "who";
   name.textContent = who;
   const body = document.createElement("span");
-  body.textContent = text;
+  appendLinked(body, text);
   item.append(name, body);
   $("chat-log").append(item);
   item.scrollIntoView({ block: "nearest" });
+}
+
+// Chat text with its web addresses as links (the informador sends the official portal's link): text
+// nodes and <a> elements built here, never HTML; only http(s) addresses, opened in a new tab.
+function appendLinked(parent, text) {
+  let last = 0;
+  for (const match of text.matchAll(/https?:\/\/[^\s<>"']+/g)) {
+    const address = match[0].replace(/[.,;:!?)»]+$/, ""); // sentence punctuation after the address
+    let url;
+    try {
+      url = new URL(address);
+    } catch {
+      continue;
+    }
+    parent.append(document.createTextNode(text.slice(last, match.index)));
+    const link = document.createElement("a");
+    link.href = url.href;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    link.textContent = address;
+    parent.append(link);
+    last = match.index + address.length;
+  }
+  parent.append(document.createTextNode(text.slice(last)));
 }
 
 function sendChat(event) {

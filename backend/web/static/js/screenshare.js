@@ -174,14 +174,19 @@ export class ShareRequestPrompt {
   /** A share-request arrived: ask (texts in the page's language now), or nothing if already sharing. */
   show(id) {
     if (this.share.sharing) return;
-    const { t } = this;
     this.requestId = id;
-    this.title.textContent = t("The informador asks you to share your screen");
-    this.text.textContent = t(
+    // data-i18n keeps the English msgid, so changing the page's language re-translates the prompt.
+    const say = (node, msgid) => {
+      node.dataset.i18n = msgid;
+      node.textContent = this.t(msgid);
+    };
+    say(this.title, "The informador asks you to share your screen");
+    say(
+      this.text,
       "They will see what you choose to share and can point at it to guide you. Nothing is recorded. You can stop at any time.",
     );
-    this.shareBtn.textContent = this.supported ? t("Share my screen") : t("How to share your screen");
-    this.declineBtn.textContent = t("Not now");
+    say(this.shareBtn, this.supported ? "Share my screen" : "How to share your screen");
+    say(this.declineBtn, "Not now");
     this.root.hidden = false;
     this.shareBtn.focus(); // an alert dialog takes the focus, so keyboard and screen-reader users are there
   }
