@@ -561,10 +561,10 @@ class Console(QObject):
     def _connect_assisted(self, page: Any, appointment: Appointment) -> None:
         """Assisted processing ↔ the call: ask for the citizen's screen, point at a step, send the link.
         Service → page connections go to the page's methods, so they end when the wizard closes."""
-        calls, share, view = self.ctx.calls, self.ctx.calls.screenshare, self.call_panel.screen_share
+        calls, share = self.ctx.calls, self.ctx.calls.screenshare
         page.citizen_lang = appointment.language or None
         page.share_requested.connect(share.request_citizen_share)
-        page.point_requested.connect(lambda text: view.point_at(share.label_citizen_screen(text)))
+        page.point_requested.connect(self._point_at_step)
         page.link_send_requested.connect(lambda url: spawn(self._send_chat(url)))
         calls.call_started.connect(page.on_call_started)
         calls.call_state_changed.connect(page.on_call_state)
@@ -573,6 +573,15 @@ class Console(QObject):
             page.on_call_started(calls.active)
             page.on_call_state(calls.active_session.state)
             page.set_share_state(share.share_request)
+
+    def _point_at_step(self, text: str) -> None:
+        """The wizard's "Point at step N": the step written on the citizen's shared screen, and the call
+        panel in front with its pointer tool, so the informador's mouse now points on that screen."""
+        view, workspace = self.call_panel.screen_share, self.window.workspace
+        view.point_at(self.ctx.calls.screenshare.label_citizen_screen(text))
+        if view.remote_sharing and workspace.indexOf(self.call_panel) >= 0:
+            workspace.setCurrentWidget(self.call_panel)
+            self.window.activateWindow()  # the wizard, its child dialog, stays above it
 
     # -- video call -----------------------------------------------------------------------------
     def _on_waiting_changed(self, waiting: dict[str, float]) -> None:

@@ -201,7 +201,11 @@ def test_informador_asks_the_citizen_to_share_and_points_at_a_step(
             share_view.guidance.tool_buttons["box"].click()
             page_steps.steps.setCurrentRow(1)
             assert page_steps.point.isEnabled() and page_steps.point.text() == "Point at step 2"
+            workspace = console.window.workspace
+            workspace.setCurrentWidget(agenda)  # the informador went back to the agenda meanwhile
+            assert workspace.currentWidget() is not panel
             page_steps.point.click()
+            assert workspace.currentWidget() is panel  # where the mouse now points on their screen
             label = page_steps.steps.item(1).data(Qt.ItemDataRole.UserRole)
             assert label.startswith("2. ") and len(label) > 5
             assert share_view.view.tool == "pointer"
