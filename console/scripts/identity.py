@@ -122,7 +122,7 @@ def validate_expiry(value: date | str, today: date, doc_type: DocumentType | str
         return PERMANENT
     expiry = parse_date(value)
     if expiry < today:
-        raise IdentityError("document_expired", expiry=expiry.isoformat())
+        raise IdentityError("document_expired", expiry=expiry)
     return expiry.isoformat()
 
 
@@ -136,9 +136,9 @@ def _years_before(day: date, years: int) -> date:
 def validate_birth_date(value: date | str, today: date) -> date:
     birth = parse_date(value)
     if birth > today:
-        raise IdentityError("birth_date_future", value=birth.isoformat())
+        raise IdentityError("birth_date_future", value=birth)
     if birth <= _years_before(today, MAX_AGE_YEARS):
-        raise IdentityError("birth_date_implausible", value=birth.isoformat())
+        raise IdentityError("birth_date_implausible", value=birth)
     return birth
 
 

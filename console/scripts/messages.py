@@ -7,7 +7,8 @@ carries a stable `code` too, for logs, tests and any later move to the gettext c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import date
 
 from console.scripts.texts import Language, LocalizedText, fallback_chain
 
@@ -246,17 +247,27 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
 }
 
 
-def message(code: str, language: Language | str = Language.CA, **params: object) -> str:
+def message(
+    code: str,
+    language: Language | str = Language.CA,
+    date_format: Callable[[date], str] = date.isoformat,
+    **params: object,
+) -> str:
     """The message for `code` in `language` (falling back like script texts, then to English).
 
-    LocalizedText parameters (item labels) are shown in the same language as the message.
+    LocalizedText parameters (item labels) are shown in the same language as the message; dates are
+    written by `date_format` (the console passes its locale's; the engine has no Qt to ask).
     """
     table = MESSAGES[code]
     for candidate in (*fallback_chain(Language(language)), Language.EN):
         template = table.get(candidate.value)
         if template:
             resolved = {
-                key: value.get(candidate) if isinstance(value, LocalizedText) else value
+                key: value.get(candidate)
+                if isinstance(value, LocalizedText)
+                else date_format(value)
+                if isinstance(value, date)
+                else value
                 for key, value in params.items()
             }
             return template.format(**resolved)
@@ -273,5 +284,7 @@ class LocalizedError(ValueError):
         self.params = params
         super().__init__(message(code, Language.EN, **params))
 
-    def message(self, language: Language | str = Language.CA) -> str:
-        return message(self.code, language, **self.params)
+    def message(
+        self, language: Language | str = Language.CA, date_format: Callable[[date], str] = date.isoformat
+    ) -> str:
+        return message(self.code, language, date_format, **self.params)

@@ -19,7 +19,7 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from console import i18n, log, paths
+from console import formatting, i18n, log, paths
 from console.domain.appointment import Appointment
 from console.domain.catalogue import Tramit
 from console.i18n import N_, _
@@ -382,7 +382,7 @@ class ChecklistService(QObject):
         try:
             op(run.engine)
         except LocalizedError as exc:
-            return exc.message(i18n.language())
+            return exc.message(i18n.language(), formatting.date_short)
         self._changed(appointment_id)
         return ""
 

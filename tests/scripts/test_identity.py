@@ -111,6 +111,20 @@ def test_expired_document_is_refused(expiry: str | date) -> None:
     assert "2026-11-23" in str(caught.value) or "2001-01-01" in str(caught.value)
 
 
+def test_dates_in_refusals_are_written_by_the_callers_locale() -> None:
+    """The engine has no Qt: it keeps dates as dates and the console writes them in its locale."""
+    with pytest.raises(IdentityError) as caught:
+        identity.validate_expiry("01/03/2024", TODAY)
+    assert "2024-03-01" in caught.value.message("ca")  # the engine's own default: ISO
+    shown = caught.value.message("ca", lambda d: d.strftime("%d/%m/%Y"))
+    assert shown == "El document va caducar el 01/03/2024: no serveix per identificar la persona."
+    with pytest.raises(IdentityError) as caught:
+        identity.validate_birth_date("01/01/2090", TODAY)
+    assert "2090" in caught.value.message("es", lambda d: f"{d.year}") and "-01-01" not in str(
+        caught.value.message("es", lambda d: f"{d.year}")
+    )
+
+
 def test_expiry_depends_on_the_injected_today_not_the_machine_clock() -> None:
     assert identity.validate_expiry("2000-06-01", date(2000, 5, 31)) == "2000-06-01"
     with pytest.raises(IdentityError):
