@@ -247,17 +247,22 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
 }
 
 
-def message(
-    code: str,
-    language: Language | str = Language.CA,
-    date_format: Callable[[date], str] = date.isoformat,
-    **params: object,
-) -> str:
+def message(code: str, language: Language | str = Language.CA, **params: object) -> str:
     """The message for `code` in `language` (falling back like script texts, then to English).
 
-    LocalizedText parameters (item labels) are shown in the same language as the message; dates are
-    written by `date_format` (the console passes its locale's; the engine has no Qt to ask).
+    LocalizedText parameters (item labels) are shown in the same language as the message.
     """
+    return render(code, language, params)
+
+
+def render(
+    code: str,
+    language: Language | str,
+    params: Mapping[str, object],
+    date_format: Callable[[date], str] = date.isoformat,
+) -> str:
+    """message(), with dates written by `date_format` (the console passes its locale's; the engine
+    has no Qt to ask)."""
     table = MESSAGES[code]
     for candidate in (*fallback_chain(Language(language)), Language.EN):
         template = table.get(candidate.value)
@@ -287,4 +292,4 @@ class LocalizedError(ValueError):
     def message(
         self, language: Language | str = Language.CA, date_format: Callable[[date], str] = date.isoformat
     ) -> str:
-        return message(self.code, language, date_format, **self.params)
+        return render(self.code, language, self.params, date_format)
