@@ -95,7 +95,8 @@ def change_status(
                         )
                     return None
                 if guard is not None:
-                    guard(s, appt)
+                    with s.no_autoflush:  # what the guard sets is written with the status: one version
+                        guard(s, appt)
                 old = appt.status
                 appt.status = new_status
                 appt.updated_at = utcnow()

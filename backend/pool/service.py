@@ -268,7 +268,7 @@ def check_ready_to_take(session: Session, staff: Staff, timeout_s: float) -> Non
     """Only a free informador is routed a citizen: presence available (fresh) and no call going on."""
     state = effective_state(session.get(Presence, staff.id), timeout_s, utcnow())
     if state != "available":
-        shown = state.replace("_", " ")
+        shown = {"wrap_up": "wrapping up", "in_call": "in a call"}.get(state, state)
         raise ApiError(
             409,
             "not_available",

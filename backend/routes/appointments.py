@@ -178,16 +178,19 @@ def patch_appointment(
             appt = _load_scoped(s, claims, appointment_id)
             tz = _zone_of(s, appt.office_id)
             if body.version != appt.version:
-                raise _stale(to_json(appt, tz))
+                raise _stale(to_json(appt, tz, personal=sees_personal_data(claims, appt)))
             changes = _apply(appt, body)
             if not changes:
                 return to_json(appt, tz)
-            if changes.get("status", [None, None])[1] == "in_call":
-                _start_call(s, appt, claims.staff_id)
-            closing_resolved = (appt.status, appt.outcome) == ("completed", "resolved")
-            if closing_resolved and changes.keys() & {"status", "outcome"}:
-                _require_close_resolved(s, appt)
             appt.updated_at = utcnow()
+            # The guards only read other rows; without autoflush this appointment is written once, in
+            # the flush below, so a PATCH moves its version by exactly one.
+            with s.no_autoflush:
+                if changes.get("status", [None, None])[1] == "in_call":
+                    _start_call(s, appt, claims.staff_id)
+                closing_resolved = (appt.status, appt.outcome) == ("completed", "resolved")
+                if closing_resolved and changes.keys() & {"status", "outcome"}:
+                    _require_close_resolved(s, appt)
             s.flush()  # the ORM's "WHERE version = old" UPDATE; StaleDataError if someone got there first
             audit.append(
                 s,
@@ -204,7 +207,9 @@ def patch_appointment(
     except StaleDataError:
         with services.db.read() as s:
             appt = _load_scoped(s, claims, appointment_id)
-            raise _stale(to_json(appt, _zone_of(s, appt.office_id))) from None
+            # The caller's own view of the row, as a 200 would have given it (birth date included or not).
+            current = to_json(appt, _zone_of(s, appt.office_id), personal=sees_personal_data(claims, appt))
+            raise _stale(current) from None
     services.bus.publish("appointment.updated", office_id, {"appointment": published})
     return result
 

@@ -142,7 +142,7 @@ def test_take_needs_presence_available_and_no_call_in_progress(fresh_backend):
             body = assert_envelope(r, 409, "not_available")
             assert body["detail"] == "You are away on the board: set yourself available to take a citizen"
         assert jordi.put("/presence", json={"state": "wrap_up"}).status_code == 200
-        assert "You are wrap up on the board" in assert_envelope(jordi.post("/pool/take-next"), 409)["detail"]
+        assert "You are wrapping up on the board" in assert_envelope(jordi.post("/pool/take-next"), 409)["detail"]
         assert ("walkin", first["id"]) in _pool_ids(jordi)  # nothing was taken
         available(fresh_backend, jordi.headers)
         r = jordi.post(f"/pool/walkin/{first['id']}/take")
@@ -156,6 +156,23 @@ def test_take_needs_presence_available_and_no_call_in_progress(fresh_backend):
             assert body["detail"] == "You are in a call: finish it before taking the next citizen"
             assert body["appointment_id"] == appt["id"]
         assert ("walkin", second["id"]) in _pool_ids(jordi)
+
+
+def test_admitting_an_unassigned_pool_appointment_moves_its_version_once(fresh_backend):
+    """Admission gives the pool appointment to the admitter and starts the call in one write: a client
+    holding the version it got back can go on without a spurious conflict."""
+    with client(fresh_backend, "marta") as marta:
+        rows = marta.get("/appointments").json()
+        appt = next(a for a in rows if a["pool"] and a["staff_id"] is None and a["status"] == "confirmed")
+        r = marta.patch(f"/appointments/{appt['id']}", json={"version": appt["version"], "status": "waiting"})
+        assert r.status_code == 200, r.text
+        waiting = r.json()
+        assert waiting["version"] == appt["version"] + 1 and waiting["staff_id"] is None
+        r = marta.post(f"/appointments/{appt['id']}/admit", json={"version": waiting["version"]})
+        assert r.status_code == 200, r.text
+        current = marta.get(f"/appointments/{appt['id']}").json()
+        assert current["status"] == "in_call" and current["staff_id"] is not None
+        assert current["version"] == waiting["version"] + 1
 
 
 # -- 4. the take-next race ----------------------------------------------------------------------------------
