@@ -4,11 +4,13 @@ the citizen's answer; the portal link is an escaped link; the share-request mess
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import httpx
 import pytest
 from PyQt6.QtCore import Qt
 
@@ -22,11 +24,12 @@ from console.call.state import CallState
 from console.services.wizard import DraftFiles, StaticGate, WizardDraft, WizardService
 from console.sync.api import BackendApi
 from console.sync.tramitacio import TramitacioApi
+from tests.citizen.conftest import CitizenBackend
+from tests.tramitacio.conftest import TRAMIT as TRAMIT_CODE
 
+CODE = TRAMIT_CODE
+# What the tests change in the catalogue's tràmit: a portal address to escape and two known steps.
 TRAMIT: dict[str, Any] = {
-    "code": "t",
-    "names": {"ca": "Tràmit", "en": "Procedure"},
-    "levels": ["assistida"],
     "portal_url": 'https://seu.example.cat/tramit?a=1&b="2"<x>',
     "required_documents": [{"code": "dni", "names": {"ca": "DNI", "en": "ID card"}}],
     "assisted_steps": [
@@ -42,19 +45,43 @@ class Gate:
 
 
 @pytest.fixture
-def page(qtbot: Any, tmp_path: Path) -> Any:
+def open_page(  # noqa: PLR0917 - pytest injects fixtures positionally by name
+    qtbot: Any, tmp_path: Path, tb: CitizenBackend, arun: Any, until: Any, loop_always_running: None
+) -> Iterator[Callable[..., Any]]:
+    """Opens the wizard of a real appointment (real backend) on its assisted-steps page, with the
+    catalogue's tràmit changed as each test needs. The fixture closes the wizards itself (not
+    pytest-qt, which would close them before this teardown) and waits for the save that closing does."""
     from console.views.wizard import PAGE_IDS, TramitWizard
 
-    api = BackendApi("http://127.0.0.1:9")
+    c = tb.prepare("marta")
+    api = BackendApi(tb.server.url)
+    arun(api.login("marta", "demo"))
     svc = WizardService(TramitacioApi(api), DraftFiles(tmp_path))
-    draft = WizardDraft("a1", "t", level="assistida", step="assisted_steps")
-    wizard = TramitWizard(svc, dict(TRAMIT), draft, Gate(), lang="ca", today=date(2026, 11, 24))
-    qtbot.addWidget(wizard)
-    wizard.pages["assisted_steps"].citizen_lang = "en"
-    wizard.show()
-    assert wizard.currentId() == PAGE_IDS["assisted_steps"]
-    yield wizard.pages["assisted_steps"]
+    wizards: list[Any] = []
+
+    def open_(changes: dict[str, Any]) -> Any:
+        tramit = httpx.get(f"{tb.api}/tramits/{CODE}", headers=tb.headers("marta"), timeout=10).json()
+        draft = WizardDraft(c.appointment_id, CODE, level="assistida", step="assisted_steps")
+        wizard = TramitWizard(svc, {**tramit, **changes}, draft, Gate(), lang="ca", today=date(2026, 11, 24))
+        wizard.pages["assisted_steps"].citizen_lang = "en"
+        wizard.show()
+        assert wizard.currentId() == PAGE_IDS["assisted_steps"]
+        wizards.append(wizard)
+        return wizard.pages["assisted_steps"]
+
+    yield open_
+    for wizard in wizards:
+        saved: list[object] = []
+        wizard.draft_changed.connect(saved.append)
+        wizard.close()
+        until(lambda s=saved: s, 15, "the draft saved on close")
+        wizard.deleteLater()
     api.shutdown()
+
+
+@pytest.fixture
+def page(open_page: Callable[..., Any]) -> Any:
+    return open_page(TRAMIT)
 
 
 def test_share_actions_follow_the_call_and_the_citizens_answer(page: Any, qtbot: Any) -> None:
@@ -73,7 +100,7 @@ def test_share_actions_follow_the_call_and_the_citizens_answer(page: Any, qtbot:
     page.on_call_state(CallState.CONNECTED)
     assert not page.ask_share.isEnabled()
 
-    page.on_call_started(SimpleNamespace(id="a1"))
+    page.on_call_started(SimpleNamespace(id=page.wiz().draft.appointment_id))
     page.on_call_state(CallState.CONNECTING)
     assert not page.ask_share.isEnabled()
     page.on_call_state(CallState.CONNECTED)
@@ -111,26 +138,13 @@ def test_the_portal_link_is_an_escaped_clickable_link(page: Any) -> None:
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "seu.example.cat", ""])
-def test_a_portal_address_that_is_not_a_web_link_stays_plain_text(
-    qtbot: Any, tmp_path: Path, url: str
-) -> None:
-    from console.views.wizard import TramitWizard
-
-    api = BackendApi("http://127.0.0.1:9")
-    try:
-        svc = WizardService(TramitacioApi(api), DraftFiles(tmp_path))
-        draft = WizardDraft("a1", "t", level="assistida", step="assisted_steps")
-        wizard = TramitWizard(svc, {**TRAMIT, "portal_url": url}, draft, Gate(), lang="ca")
-        qtbot.addWidget(wizard)
-        wizard.show()
-        page = wizard.pages["assisted_steps"]
-        assert page.portal.textFormat() == Qt.TextFormat.PlainText
-        assert page.portal.text().endswith(url) and "<a" not in page.portal.text()
-        page.on_call_started(SimpleNamespace(id="a1"))
-        page.on_call_state(CallState.CONNECTED)
-        assert not page.send_link.isEnabled()  # nothing worth sending
-    finally:
-        api.shutdown()
+def test_a_portal_address_that_is_not_a_web_link_stays_plain_text(open_page: Any, url: str) -> None:
+    page = open_page({**TRAMIT, "portal_url": url})
+    assert page.portal.textFormat() == Qt.TextFormat.PlainText
+    assert page.portal.text().endswith(url) and "<a" not in page.portal.text()
+    page.on_call_started(SimpleNamespace(id=page.wiz().draft.appointment_id))
+    page.on_call_state(CallState.CONNECTED)
+    assert not page.send_link.isEnabled()  # nothing worth sending
 
 
 def test_share_request_messages_round_trip_and_bad_ones_are_refused() -> None:
