@@ -510,15 +510,17 @@ class Console(QObject):
             return
         self.open_checklist(appointment)
 
-    def open_checklist(self, appointment: Appointment) -> None:
-        """Show the appointment's checklist in its dock (the call panel can call this on admit)."""
+    def open_checklist(self, appointment: Appointment, focus: bool = True) -> None:
+        """Show the appointment's checklist in its dock; `focus`: move the keyboard to it (not when a
+        call opens it beside the call, whose first control keeps the focus)."""
         self.checklist_dock.show()
         self.checklist_dock.raise_()
 
         async def load() -> None:
             if await self.ctx.checklists.open(appointment):
                 self.checklist_panel.show_run(appointment.id)
-                self.checklist_panel.list.setFocus()
+                if focus:
+                    self.checklist_panel.list.setFocus()
 
         spawn(load())
 
@@ -596,7 +598,7 @@ class Console(QObject):
             index = self.window.add_view(panel, _("Call"))
         workspace.setCurrentIndex(index)
         self.agenda_view.detail.set_call_busy(True)
-        self.open_checklist(appointment)  # the script and identification beside the call
+        self.open_checklist(appointment, focus=False)  # the script and identification beside the call
         spawn(self.ctx.calls.list_devices())
 
     async def _send_chat(self, text: str) -> None:
