@@ -31,6 +31,8 @@ LIGHT = {
     "panel": "#f3f5f8",
     "danger": "#c62828",
     "on_danger": "#ffffff",
+    "note": "#8a4b00",  # something to heed that is not an error (a gate's reason, a fallback text)
+    "info": "#1d4f91",  # neutral emphasis: someone in a call, the KPI bars
 }
 # Black and white (21:1), yellow accents and focus (19:1 on black): every text pair well above WCAG AAA 7:1.
 HIGH_CONTRAST = {
@@ -54,6 +56,8 @@ HIGH_CONTRAST = {
     "panel": "#000000",
     "danger": "#ff8a80",
     "on_danger": "#000000",
+    "note": "#ffe600",
+    "info": "#9cc3ff",
 }
 THEMES = {"light": LIGHT, "high_contrast": HIGH_CONTRAST}
 THEME = LIGHT  # kept for callers that read a colour directly
@@ -66,6 +70,8 @@ TONE_PAIRS = {
     "alert": ("alert_text", "alert_bg"),
     "panel": ("text", "panel"),
     "danger": ("on_danger", "danger"),
+    "note": ("note", "background"),
+    "info": ("info", "background"),
 }
 _current = "light"
 
@@ -78,6 +84,11 @@ def current_theme() -> str:
 def colour(name: str) -> str:
     """A theme variable of the current theme, for what a style sheet cannot reach (QPainter)."""
     return THEMES[_current][name]
+
+
+def tone_colour(tone: str) -> str:
+    """The text colour of a tone in the current theme (item models and painted widgets)."""
+    return colour(TONE_PAIRS[tone][0])
 
 
 def resolve_theme(theme: str | None = None) -> str:

@@ -18,6 +18,7 @@ from PyQt6.QtGui import QColor, QFont
 from console import formatting
 from console.i18n import N_, _
 from console.labels import language_name
+from console.resources import tone_colour
 
 MADRID = ZoneInfo("Europe/Madrid")
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -31,12 +32,13 @@ STATE_NAMES = {
     "away": N_("Away"),
     "offline": N_("Offline"),
 }
-STATE_COLOURS = {
-    "available": "#1b7f3b",
-    "in_call": "#1d4f91",
-    "wrap_up": "#8a5a00",
-    "away": "#6b6f76",
-    "offline": "#9aa0a6",
+# Each state's tone (console/views/tone.py), coloured by the current theme at paint time.
+STATE_TONES = {
+    "available": "ok",
+    "in_call": "info",
+    "wrap_up": "note",
+    "away": "muted",
+    "offline": "muted",
 }
 
 
@@ -141,7 +143,7 @@ class InformadorsModel(_DictTable):
             if col == 4:
                 return format_wait(time.time() - _epoch(row.get("since"))) if row.get("since") else ""
         if role == Qt.ItemDataRole.ForegroundRole and col == 3:
-            return QColor(STATE_COLOURS.get(state, "#000000"))
+            return QColor(tone_colour(STATE_TONES.get(state, "muted")))
         if role == Qt.ItemDataRole.FontRole and col == 3:
             font = QFont()
             font.setBold(True)

@@ -291,7 +291,7 @@ class AppointmentDetail(QFrame):
         self.gate_note.setObjectName("gateNote")
         self.gate_note.setTextFormat(Qt.TextFormat.PlainText)
         self.gate_note.setWordWrap(True)
-        self.gate_note.setStyleSheet("color: #8a4b00;")
+        set_tone(self.gate_note, "note")
         self.gate_note.hide()
         self.checklist_button = QPushButton(_("Checklist"), self)
         self.checklist_button.setObjectName("checklistButton")

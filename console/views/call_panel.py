@@ -34,6 +34,7 @@ from console.views.appointment_detail import GateProvider
 from console.views.call_interpreter import InterpreterBox
 from console.views.call_screenshare import CallScreenShare
 from console.views.call_widgets import ChatBox, DevicesBox, DocumentsBox, QualityBox
+from console.views.tone import set_tone
 
 STATE_TEXT = {
     CallState.IDLE: N_("Preparing"),
@@ -97,7 +98,7 @@ class CallPanel(QWidget):
         )
         self.banner.setObjectName("reconnectingBanner")
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("background: #fff3cd; color: #5d4100; padding: 6px; border-radius: 4px;")
+        set_tone(self.banner, "warning")
         self.banner.hide()
         self.notice = QLabel(self)
         self.notice.setObjectName("callNotice")
@@ -130,9 +131,7 @@ class CallPanel(QWidget):
         self.camera.setToolTip(_("Turn your camera off or on (Ctrl+E)"))
         self.hang_up = QPushButton(_("Hang up"), self)
         self.hang_up.setObjectName("hangUpButton")
-        self.hang_up.setStyleSheet(
-            "QPushButton:enabled { background: #c62828; color: white; font-weight: 600; }"
-        )
+        set_tone(self.hang_up, "danger")
         self.hang_up.setAccessibleName(_("Hang up the call"))
         controls = QHBoxLayout()
         controls.addWidget(self.mute)
@@ -162,7 +161,7 @@ class CallPanel(QWidget):
         self.gate_note.setObjectName("gateNote")
         self.gate_note.setTextFormat(Qt.TextFormat.PlainText)
         self.gate_note.setWordWrap(True)
-        self.gate_note.setStyleSheet("color: #8a4b00;")
+        set_tone(self.gate_note, "note")
         self.gate_note.hide()
         end_row = QHBoxLayout()
         end_row.addWidget(self.end_text, 1)

@@ -25,6 +25,7 @@ from PyQt6.QtWidgets import (
 from console import formatting
 from console.domain.document import Document
 from console.i18n import N_, _
+from console.views.tone import Tone, set_tone
 
 DocumentRole = Qt.ItemDataRole.UserRole + 1
 
@@ -108,7 +109,7 @@ class DocumentsBox(QGroupBox):
         self.gate_note.setObjectName("documentGateNote")
         self.gate_note.setTextFormat(Qt.TextFormat.PlainText)
         self.gate_note.setWordWrap(True)
-        self.gate_note.setStyleSheet("color: #8a4b00;")
+        set_tone(self.gate_note, "note")
         self.gate_note.hide()
         row = QHBoxLayout()
         row.addWidget(self.download)
@@ -166,7 +167,7 @@ class DocumentsBox(QGroupBox):
 
 
 QUALITY_TEXT = {"good": N_("Good"), "fair": N_("Fair"), "poor": N_("Poor")}
-QUALITY_COLOUR = {"good": "#2e7d32", "fair": "#b26a00", "poor": "#c62828", "": "#757575"}
+QUALITY_TONE: dict[str, Tone] = {"good": "ok", "fair": "note", "poor": "error", "": "muted"}
 
 
 class QualityBox(QGroupBox):
@@ -198,7 +199,7 @@ class QualityBox(QGroupBox):
     def _set_light(self, quality: str, text: str) -> None:
         self.quality = quality
         self.light.setText(f"●  {text}")
-        self.light.setStyleSheet(f"color: {QUALITY_COLOUR.get(quality, '#757575')}; font-weight: 600;")
+        set_tone(self.light, QUALITY_TONE.get(quality, "muted"))
         self.light.setAccessibleName(_("Connection quality: {quality}").format(quality=text))
 
     def show_stats(self, stats: object) -> None:

@@ -14,12 +14,14 @@ from PyQt6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStyle,
     QStyledItemDelegate,
@@ -32,9 +34,11 @@ from console import formatting, i18n
 from console.i18n import N_, _
 from console.labels import language_name
 from console.models.checklist_model import SIMPLE_KINDS, STATE_GLYPHS, ChecklistModel, Role
+from console.resources import tone_colour
 from console.scripts import Gate, ItemKind, ItemState, ScriptItem
 from console.services.checklist import GATE_NAMES, ChecklistService
 from console.views.checklist_editors import Editor, editor_for
+from console.views.tone import Tone, set_tone
 
 STATE_NAMES = {
     ItemState.PENDING: N_("Pending"),
@@ -43,12 +47,12 @@ STATE_NAMES = {
     ItemState.SKIPPED: N_("Skipped"),
     ItemState.OVERRIDDEN: N_("Overridden by a supervisor"),
 }
-STATE_COLOURS = {
-    ItemState.PENDING: "#5f6b7a",
-    ItemState.DONE: "#2e7d32",
-    ItemState.FAILED: "#c62828",
-    ItemState.SKIPPED: "#8a6d00",
-    ItemState.OVERRIDDEN: "#6a1b9a",
+STATE_TONES: dict[ItemState, Tone] = {
+    ItemState.PENDING: "muted",
+    ItemState.DONE: "ok",
+    ItemState.FAILED: "error",
+    ItemState.SKIPPED: "note",
+    ItemState.OVERRIDDEN: "info",
 }
 
 
@@ -59,6 +63,17 @@ def _plain(text: str = "", parent: QWidget | None = None, name: str = "") -> QLa
     if name:
         label.setObjectName(name)
     return label
+
+
+def _scrolling(widget: QWidget, parent: QWidget) -> QScrollArea:
+    """widget in a frameless scroll area that is no Tab stop of its own (a narrow dock scrolls the
+    buttons row sideways rather than cutting it)."""
+    area = QScrollArea(parent)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    area.setWidget(widget)
+    return area
 
 
 class ItemDelegate(QStyledItemDelegate):
@@ -90,7 +105,7 @@ class ItemDelegate(QStyledItemDelegate):
             painter.fillRect(rect, palette.highlight())
         state = ItemState(index.data(Role.STATE))
         text_colour = palette.highlightedText().color() if selected else palette.text().color()
-        painter.setPen(QColor(STATE_COLOURS[state]) if not selected else text_colour)
+        painter.setPen(QColor(tone_colour(STATE_TONES[state])) if not selected else text_colour)
         glyph_font = QFont(option.font)
         glyph_font.setPointSizeF(glyph_font.pointSizeF() * 1.3)
         painter.setFont(glyph_font)
@@ -129,10 +144,12 @@ class OverrideDialog(QDialog):
         self.setWindowTitle(_("Supervisor override"))
         self.target = QComboBox(self)
         self.target.setObjectName("overrideTarget")
+        self.target.setAccessibleName(_("What to let through"))
         for key, label in targets:
             self.target.addItem(label, key)
         self.reason = QPlainTextEdit(self)
         self.reason.setObjectName("overrideReason")
+        self.reason.setAccessibleName(_("Reason for the override"))
         self.reason.setPlaceholderText(
             _("Why is this let through without the evidence? (at least 10 characters)")
         )
@@ -186,20 +203,23 @@ class ChecklistPanel(QFrame):
         self.citizen_text.setStyleSheet("font-size: 15px;")
         # The script has no text in the citizen's language: say which one is shown instead.
         self.fallback_note = _plain("", self, "citizenFallback")
-        self.fallback_note.setStyleSheet("color: #8a6d00; font-size: 12px; font-style: italic;")
+        self.fallback_note.setStyleSheet("font-size: 12px; font-style: italic;")
+        set_tone(self.fallback_note, "note")
         self.fallback_note.hide()
         self.staff_text = _plain("", self, "staffText")
-        self.staff_text.setStyleSheet("color: #5f6b7a; font-size: 12px;")
+        self.staff_text.setStyleSheet("font-size: 12px;")
+        set_tone(self.staff_text, "muted")
         self.state = _plain("", self, "itemState")
         self.editor_box = QVBoxLayout()
         self.error = _plain("", self, "itemError")
-        self.error.setStyleSheet("color: #c62828; font-weight: 600;")
+        set_tone(self.error, "error")
         self.error.hide()
         self.note = QLineEdit(self)
         self.note.setObjectName("itemNote")
         self.note.setMaxLength(2000)
         self.note.installEventFilter(self)
         self.note.setPlaceholderText(_("Note (N to write, Ctrl+Enter to save)"))
+        self.note.setAccessibleName(_("Note on this item"))
         self.tick_button = QPushButton(_("Tick"), self)
         self.tick_button.setObjectName("tickButton")
         self.tick_button.setToolTip(_("Space, or Ctrl+Enter in an editor"))
@@ -211,10 +231,10 @@ class ChecklistPanel(QFrame):
         self.reset_button.setObjectName("resetButton")
         self.note_button = QPushButton(_("Save note"), self)
         self.note_button.setObjectName("noteButton")
-        buttons = QHBoxLayout()
-        for button in (self.tick_button, self.fail_button, self.skip_button, self.reset_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+        # Two by two: the dock stays narrow beside the agenda and the call in every language.
+        buttons = QGridLayout()
+        for n, button in enumerate((self.tick_button, self.fail_button, self.skip_button, self.reset_button)):
+            buttons.addWidget(button, n // 2, n % 2)
         note_row = QHBoxLayout()
         note_row.addWidget(self.note, 1)
         note_row.addWidget(self.note_button)
@@ -232,15 +252,18 @@ class ChecklistPanel(QFrame):
         detail_layout.addLayout(note_row)
         detail_layout.addStretch(1)
 
+        self.gates = _plain("", self, "gatesSummary")
+        set_tone(self.gates, "panel")
+        # The item's texts and the gates' reasons grow with the script: each pane scrolls in its share
+        # of the dock instead of squeezing the others (labels used to overlap on a laptop screen).
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self.list)
-        splitter.addWidget(detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.addWidget(_scrolling(detail, self))
+        splitter.addWidget(_scrolling(self.gates, self))
+        for pane, stretch in enumerate((3, 3, 1)):
+            splitter.setStretchFactor(pane, stretch)
         splitter.setChildrenCollapsible(False)
 
-        self.gates = _plain("", self, "gatesSummary")
-        self.gates.setStyleSheet("background: #f3f5f8; padding: 6px; border-radius: 4px;")
         self.override_button = QPushButton(_("Supervisor override…"), self)
         self.override_button.setObjectName("overrideButton")
 
@@ -250,7 +273,6 @@ class ChecklistPanel(QFrame):
         layout.addWidget(self.languages)
         layout.addWidget(self.sync_note)
         layout.addWidget(splitter, 1)
-        layout.addWidget(self.gates)
         layout.addWidget(self.override_button)
 
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
@@ -416,7 +438,7 @@ class ChecklistPanel(QFrame):
         if record.note:
             text += "\n" + _("Note: {note}").format(note=record.note)
         self.state.setText(text)
-        self.state.setStyleSheet(f"color: {STATE_COLOURS[record.state]};")
+        set_tone(self.state, STATE_TONES[record.state])
 
     def _show_error(self, message: str) -> bool:
         self.error.setText(message)

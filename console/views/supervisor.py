@@ -37,12 +37,16 @@ from console.models.board_models import (
     kpi_text,
     state_name,
 )
+from console.resources import tone_colour
+from console.views.tone import set_tone
 
 KPI_NAMES = {key: label for key, label, _kind in KPIS}
 
 
-def _table(model: Any) -> QTableView:
+def _table(model: Any, name: str) -> QTableView:
+    """name: what a screen reader announces for the table (the label above it says the same)."""
     view = QTableView()
+    view.setAccessibleName(name)
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -56,9 +60,9 @@ def _table(model: Any) -> QTableView:
     return view
 
 
-def _kpi_table(model: KpiModel) -> QTableView:
+def _kpi_table(model: KpiModel, name: str) -> QTableView:
     """The names column takes the room, so the figures stay next to each other, not across the screen."""
-    view = _table(model)
+    view = _table(model, name)
     header = view.horizontalHeader()
     assert header is not None
     header.setStretchLastSection(False)
@@ -71,7 +75,6 @@ class BarChart(QWidget):
     and labels, no chart dependency. The KPI is chosen with set_key; figures and texts come from the
     model (kpi_text), so the chart, the table and the CSV agree."""
 
-    BAR = QColor("#1d4f91")
     ROW_H = 22
 
     def __init__(self, model: KpiModel, key: str, title: str, parent: QWidget | None = None) -> None:
@@ -135,7 +138,8 @@ class BarChart(QWidget):
             p.drawText(QRectF(8, y, label_w - 8, self.ROW_H), Qt.AlignmentFlag.AlignVCenter, name)
             bar_w = room * (value or 0.0) / peak
             if value:
-                p.fillRect(QRectF(8 + label_w, y + 3, max(2.0, bar_w), self.ROW_H - 6), self.BAR)
+                bar = QRectF(8 + label_w, y + 3, max(2.0, bar_w), self.ROW_H - 6)
+                p.fillRect(bar, QColor(tone_colour("info")))
             p.drawText(
                 QRectF(8 + label_w + bar_w + 6, y, value_w, self.ROW_H), Qt.AlignmentFlag.AlignVCenter, text
             )
@@ -149,8 +153,10 @@ class ReassignDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(_("Reassign"))
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(_("Give this citizen to:")))
+        label = QLabel(_("Give this citizen to:"))
+        layout.addWidget(label)
         self.choice = QComboBox()
+        label.setBuddy(self.choice)  # the screen reader names the list by its label
         self.choice.addItem(_("The shared pool"), None)
         for row in informadors:
             label = f"{row.get('full_name')} ({row.get('office_code')}) · {state_name(str(row.get('state')))}"
@@ -194,6 +200,7 @@ class SupervisorView(QWidget):
         self.informadors_model, self.waiting_model = informadors, waiting
         self.pool_appointments_model = pool_appointments
         tabs = QTabWidget(self)
+        tabs.setAccessibleName(_("Supervisor"))
         layout = QVBoxLayout(self)
         layout.addWidget(tabs)
 
@@ -202,7 +209,7 @@ class SupervisorView(QWidget):
         self.alert_label = QLabel()
         self.alert_label.setObjectName("alertBanner")
         self.alert_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.alert_label.setStyleSheet("background:#fde2e1;color:#8c1d18;padding:6px;font-weight:600;")
+        set_tone(self.alert_label, "alert")
         self.alert_label.hide()
         self.offices_label = QLabel()
         self.offices_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -212,10 +219,10 @@ class SupervisorView(QWidget):
         left, right = QWidget(), QWidget()
         ll, rl = QVBoxLayout(left), QVBoxLayout(right)
         ll.addWidget(QLabel(_("Informadors")))
-        self.informadors_view = _table(informadors)
+        self.informadors_view = _table(informadors, _("Informadors"))
         ll.addWidget(self.informadors_view)
         rl.addWidget(QLabel(_("Waiting citizens")))
-        self.waiting_view = _table(waiting)
+        self.waiting_view = _table(waiting, _("Waiting citizens"))
         rl.addWidget(self.waiting_view)
         self.reassign_button = QPushButton(_("Reassign…"))
         self.reassign_button.clicked.connect(self._on_reassign)
@@ -231,7 +238,7 @@ class SupervisorView(QWidget):
         hint = QLabel(_("Appointments booked for the shared pool that nobody has taken yet."))
         hint.setWordWrap(True)
         bl.addWidget(hint)
-        self.pool_appointments_view = _table(pool_appointments)
+        self.pool_appointments_view = _table(pool_appointments, _("Pool appointments today"))
         self.pool_appointments_view.setAccessibleName(_("Pool appointments today"))
         bl.addWidget(self.pool_appointments_view, 1)
         self.reassign_booked_button = QPushButton(_("Reassign…"))
@@ -277,10 +284,10 @@ class SupervisorView(QWidget):
         tl = QVBoxLayout(tables)
         tl.setContentsMargins(0, 0, 0, 0)
         tl.addWidget(QLabel(_("Per office")))
-        self.office_kpi_view = _kpi_table(office_kpis)
+        self.office_kpi_view = _kpi_table(office_kpis, _("Per office"))
         tl.addWidget(self.office_kpi_view)
         tl.addWidget(QLabel(_("Per procedure")))
-        self.tramit_kpi_view = _kpi_table(tramit_kpis)
+        self.tramit_kpi_view = _kpi_table(tramit_kpis, _("Per procedure"))
         tl.addWidget(self.tramit_kpi_view, 1)
         vsplit = QSplitter(Qt.Orientation.Vertical)
         vsplit.addWidget(scroll)

@@ -10,7 +10,7 @@ from typing import Literal
 
 from PyQt6.QtWidgets import QWidget
 
-Tone = Literal["error", "ok", "muted", "warning", "alert", "panel", "danger", ""]
+Tone = Literal["error", "ok", "muted", "note", "info", "warning", "alert", "panel", "danger", ""]
 
 
 def set_tone(widget: QWidget, tone: Tone) -> None:
