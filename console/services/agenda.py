@@ -8,7 +8,7 @@ never lost, and online and offline changes take the same path.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -269,6 +269,10 @@ class AgendaService(QObject):
         known = self._server.get(appointment.id)
         if known is not None and known.version > appointment.version:
             return  # an older event arriving late
+        if known is not None and not appointment.citizen_birth_date:
+            # Events leave the date of birth out (they reach boards and other offices): keep the one
+            # this console was given, so the identification check still has it after an update.
+            appointment = replace(appointment, citizen_birth_date=known.citizen_birth_date)
         await self._db.run(self._cache.upsert, appointment)
         if appointment.day != self.day:
             if known is not None:  # moved to another day

@@ -132,6 +132,8 @@ def test_a_change_by_another_client_reaches_the_view(fresh_backend, consoles, un
     pushed = console.agenda_model.index(row, 0).data(AppointmentRole)
     assert pushed.version == appt.version + 1
     assert pushed.citizen_name == appt.citizen_name
+    # The event carried no date of birth (it also reaches boards); the console keeps the one it had.
+    assert appt.citizen_birth_date and pushed.citizen_birth_date == appt.citizen_birth_date
 
 
 def test_an_expired_access_token_is_refreshed_once_and_the_new_refresh_token_stored(
