@@ -150,18 +150,6 @@ def untranslated(roots: list[QWidget], lang: str) -> list[str]:
     return problems
 
 
-@pytest.fixture
-def language(request, qapp):
-    compile_all(quiet=True)
-    lang = request.param
-    i18n.install(lang)
-    i18n.install_qt(qapp, lang)
-    yield lang
-    i18n._translations = gettext.NullTranslations()
-    i18n._language = i18n.DEFAULT_LANGUAGE
-    i18n.install_qt(qapp, i18n.DEFAULT_LANGUAGE)
-
-
 @pytest.mark.parametrize("language", ["ca", "es", "eu"], indirect=True)
 def test_no_english_left_in_any_view(language, consoles, qtbot):
     console = consoles.start("")  # no server: the login view, with every workspace tab built
@@ -179,9 +167,7 @@ def test_no_english_left_in_any_view(language, consoles, qtbot):
     assert (
         ok is not None
         and ok.text()
-        in {"ca": ["D'acord", "&D'acord"], "es": ["&Aceptar", "Aceptar"], "eu": ["Ados"]}[
-            language
-        ]
+        in {"ca": ["D'acord", "&D'acord"], "es": ["&Aceptar", "Aceptar"], "eu": ["Ados"]}[language]
     )
     dialog.reject()
 

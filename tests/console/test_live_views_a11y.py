@@ -16,7 +16,7 @@ from console.services.tasks import spawn
 from console.views.checklist import OverrideDialog
 from console.views.demo_dialog import CitizenMessagesDialog
 from console.views.supervisor import ReassignDialog
-from tests.console.test_i18n import language, untranslated  # noqa: F401 - the fixture is used by name
+from tests.console.test_i18n import untranslated
 from tests.console.test_keyboard import unnamed
 
 

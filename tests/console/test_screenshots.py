@@ -3,18 +3,13 @@
 
 from __future__ import annotations
 
-import gettext
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from PyQt6.QtWidgets import QApplication, QWidget
 
-from console import i18n
-from console.i18n_build import compile_all
-from console.resources import stylesheet
 from console.services.tasks import spawn
+from tests.console.conftest import ui_language
 
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
@@ -27,28 +22,12 @@ def save(widget: QWidget, name: str) -> None:
     assert image.save(str(SHOTS / f"{name}.png"))
 
 
-@contextmanager
-def ui(qapp: QApplication, lang: str, theme: str) -> Iterator[None]:
-    """The console's language (its catalogue and Qt's) and theme for one test, then back to the default."""
-    compile_all(quiet=True)
-    i18n.install(lang)
-    i18n.install_qt(qapp, lang)
-    qapp.setStyleSheet(stylesheet(theme))
-    try:
-        yield
-    finally:
-        i18n._translations = gettext.NullTranslations()
-        i18n._language = i18n.DEFAULT_LANGUAGE
-        i18n.install_qt(qapp, i18n.DEFAULT_LANGUAGE)
-        qapp.setStyleSheet("")
-
-
 @pytest.mark.parametrize(
     ("lang", "theme"),
     [("ca", "light"), ("es", "light"), ("eu", "light"), ("en", "light"), ("ca", "high_contrast")],
 )
 def test_views_in_each_language_and_theme(lang, theme, backend_server, consoles, qapp, until):  # noqa: PLR0917
-    with ui(qapp, lang, theme):
+    with ui_language(qapp, lang, theme):
         console = consoles.start(backend_server.url)
         console.agenda_model.set_theme(theme)  # as the settings dialog's theme_changed does
         window = console.window
@@ -88,7 +67,7 @@ def test_views_in_each_language_and_theme(lang, theme, backend_server, consoles,
 
 @pytest.mark.parametrize(("lang", "theme"), [("ca", "light"), ("es", "light"), ("ca", "high_contrast")])
 def test_supervisor_board_in_each_language(lang, theme, backend_server, consoles, qapp, until):  # noqa: PLR0917
-    with ui(qapp, lang, theme):
+    with ui_language(qapp, lang, theme):
         supervisor = consoles.start(backend_server.url)
         supervisor.window.resize(1440, 860)
         consoles.login(supervisor, "laia")

@@ -142,7 +142,8 @@ def test_take_needs_presence_available_and_no_call_in_progress(fresh_backend):
             body = assert_envelope(r, 409, "not_available")
             assert body["detail"] == "You are away on the board: set yourself available to take a citizen"
         assert jordi.put("/presence", json={"state": "wrap_up"}).status_code == 200
-        assert "You are wrapping up on the board" in assert_envelope(jordi.post("/pool/take-next"), 409)["detail"]
+        refused = assert_envelope(jordi.post("/pool/take-next"), 409)
+        assert "You are wrapping up on the board" in refused["detail"]
         assert ("walkin", first["id"]) in _pool_ids(jordi)  # nothing was taken
         available(fresh_backend, jordi.headers)
         r = jordi.post(f"/pool/walkin/{first['id']}/take")
