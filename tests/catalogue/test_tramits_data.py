@@ -47,14 +47,45 @@ TRAMIT_KEYS = {
 }
 # The tràmit wizard's keys (backend/tramitacio): optional, the generic schema applies without them.
 WIZARD_KEYS = {"form", "assisted_steps"}
+# Every tràmit the informador may file on the citizen's behalf ("atesa") needs its own form: the generic
+# "petició genèrica" fallback would send the real procedure's data as free text.
 WIZARD_TRAMITS = {
     "targeta-discapacitat",
+    "reconeixement-grau-discapacitat",
+    "prestacio-pua",
+    "reconeixement-dependencia",
+    "renda-garantida-ciutadania",
+    "bo-social-termic",
     "prestacio-families-infants",
+    "titol-familia-nombrosa",
+    "titol-familia-monoparental",
     "registre-parelles-estables",
+    "subvencions-lloguer",
+    "prestacions-urgencia-habitatge",
+    "registre-sollicitants-hpo",
+    "llicencia-caca",
     "llicencia-pesca-recreativa",
     "peticio-generica",
-    "bo-social-termic",
+    "acces-informacio-publica",
+    "queixes-suggeriments",
+    "carnet-jove",
+    "autoritzacio-crema",
+    "devolucio-fiances",
+    "cedula-habitabilitat",
 }
+# Tràmits that pay money into the citizen's account: an IBAN field is how the payment reaches them.
+PAYING_TRAMITS = {
+    "prestacio-pua",
+    "renda-garantida-ciutadania",
+    "bo-social-termic",
+    "prestacio-families-infants",
+    "subvencions-lloguer",
+    "prestacions-urgencia-habitatge",
+    "devolucio-fiances",
+}
+# They rely on the citizen's own identity (their mobile, their certificate, their Cl@ve registration):
+# nobody can do them on the citizen's behalf, so they must never offer "atesa".
+OWN_IDENTITY_TRAMITS = {"suport-idcat-mobil", "suport-clave", "suport-idcat-certificat"}
 FIELD_TYPES = {"text", "dni_nie", "date", "postal_code", "phone", "email", "iban", "choice", "number", "bool"}
 DOCUMENT_KEYS = {"code", "names"}
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -410,3 +441,104 @@ def test_loader_and_wizard_schema_accept_every_entry():
             assert not schema.generic, entry.code
         elif data is None:
             assert schema is GENERIC
+
+
+def _form_fields(tramit: dict[str, Any]) -> list[dict[str, Any]]:
+    fields: list[dict[str, Any]] = tramit.get("form", {}).get("fields", [])
+    return fields
+
+
+def test_atesa_tramits_have_their_own_form_with_an_identity_field(tramits):
+    atesa = {t["code"] for t in tramits if "atesa" in t["levels"]}
+    assert atesa == WIZARD_TRAMITS, (
+        f"atesa without a listed form: {sorted(atesa - WIZARD_TRAMITS)}; "
+        f"listed but not atesa: {sorted(WIZARD_TRAMITS - atesa)}"
+    )
+    problems = []
+    for t in tramits:
+        if t["code"] not in atesa:
+            continue
+        fields = _form_fields(t)
+        if not fields:
+            problems.append(f"{t['code']}: allows 'atesa' but falls back to the generic form")
+        elif not any(f["type"] == "dni_nie" for f in fields):
+            problems.append(f"{t['code']}: the form has no DNI/NIE field")
+    assert not problems, "\n".join(problems)
+
+
+def test_own_identity_tramits_are_never_atesa(tramits):
+    by_code = {t["code"]: t for t in tramits}
+    wrong = sorted(c for c in OWN_IDENTITY_TRAMITS if "atesa" in by_code[c]["levels"])
+    assert not wrong, f"need the citizen's own identity, cannot be filed on their behalf: {wrong}"
+
+
+def test_paying_tramits_ask_for_an_iban(tramits):
+    by_code = {t["code"]: t for t in tramits}
+    # The bank ownership certificate is the catalogue's own sign that a tràmit pays money.
+    asks_for_account = {
+        t["code"]
+        for t in tramits
+        if "certificat-titularitat-compte" in {d["code"] for d in t["required_documents"]}
+    }
+    unlisted = sorted(asks_for_account - PAYING_TRAMITS)
+    assert not unlisted, f"tràmits asking for a bank certificate but not listed as paying: {unlisted}"
+    missing = sorted(
+        c
+        for c in PAYING_TRAMITS
+        if not any(f["type"] == "iban" and f["required"] for f in _form_fields(by_code[c]))
+    )
+    assert not missing, f"tràmits that pay money without a required IBAN field: {missing}"
+
+
+def test_assistida_tramits_have_assisted_steps_in_four_languages(tramits):
+    problems = []
+    for t in tramits:
+        if "assistida" not in t["levels"]:
+            continue
+        steps = t.get("assisted_steps", [])
+        if not steps:
+            problems.append(f"{t['code']}: allows 'assistida' but has no assisted steps")
+        for i, step in enumerate(steps):
+            texts = step.get("texts", {})
+            if set(texts) != LANGS or not all(isinstance(v, str) and v.strip() for v in texts.values()):
+                problems.append(f"{t['code']}.assisted_steps[{i}]: texts need non-empty ca/es/eu/en")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_wizard_form_accepts_a_complete_realistic_answer():
+    """An informador can actually finish each form: the sample values pass the real validator."""
+    from datetime import date
+
+    from backend.catalogue_loader import load_catalogue
+    from backend.tramitacio.schema import schema_from_json
+    from backend.tramitacio.validation import validate_form
+
+    today = date(2026, 6, 15)
+    by_type = {
+        "text": "Text de prova",
+        "dni_nie": "12345678Z",
+        "postal_code": "17001",
+        "phone": "612345678",
+        "email": "anna@example.cat",
+        "iban": "ES9121000418450200051332",
+        "bool": True,
+    }
+    dates = {"past": "1980-05-04", "future": "2026-07-01", "any": "2026-06-15"}
+    problems = []
+    for entry in load_catalogue(CATALOGUE):
+        if entry.form is None:
+            continue
+        schema = schema_from_json({"fields": [f.model_dump(exclude_none=True) for f in entry.form.fields]})
+        answer = {
+            f.key: f.options[0].value
+            if f.type == "choice"
+            else dates[f.date_range]
+            if f.type == "date"
+            else (f.min if f.min is not None else 2)
+            if f.type == "number"
+            else by_type[f.type]
+            for f in entry.form.fields
+        }
+        _clean, errors = validate_form(schema.fields, answer, today=today)
+        problems += [f"{entry.code}: {e}" for e in errors]
+    assert not problems, "\n".join(problems)

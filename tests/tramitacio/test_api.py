@@ -40,7 +40,8 @@ def test_tramit_detail_serves_form_schema_and_assisted_steps(tb: CitizenBackend)
         "eu",
         "en",
     }
-    generic = httpx.get(f"{tb.api}/tramits/carnet-jove", headers=h, timeout=10).json()
+    # Assisted-only: its own steps, the generic form (every "atesa" tràmit has its own form).
+    generic = httpx.get(f"{tb.api}/tramits/beques-equitat", headers=h, timeout=10).json()
     assert generic["form"]["generic"] is True and generic["assisted_steps"]
     listed = httpx.get(f"{tb.api}/tramits", headers=h, timeout=10).json()
     assert "form" not in listed[0]  # the list stays light; the detail carries the wizard data
