@@ -55,6 +55,7 @@ class _FormField(BaseModel):
     max: float | None = None
     date_range: Literal["past", "future", "any"] = "any"
     max_length: int = Field(default=500, ge=1, le=2000)
+    must_be_true: bool = False  # a declaration: only "yes" lets the form be submitted
 
     @field_validator("options")
     @classmethod

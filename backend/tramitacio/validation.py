@@ -192,6 +192,12 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "eu": "{label}: {min} eta {max} artean egon behar du.",
         "en": "{label}: must be between {min} and {max}.",
     },
+    "must_accept": {
+        "ca": "{label}: cal que la persona hi estigui d'acord per continuar.",
+        "es": "{label}: es necesario que la persona esté de acuerdo para continuar.",
+        "eu": "{label}: pertsonak ados egon behar du jarraitzeko.",
+        "en": "{label}: the citizen must agree to this to go on.",
+    },
     "bool": {
         "ca": "{label}: ha de ser sí o no.",
         "es": "{label}: debe ser sí o no.",
@@ -221,6 +227,9 @@ class FieldSpec:
     max: float | None = None
     date_range: str = "any"  # past: not after today (birth dates); future: not before today
     max_length: int = 500
+    # A yes/no the citizen must answer yes to submit (a declaration that the data are true): "no" is
+    # an answer, so `required` alone would let it through.
+    must_be_true: bool = False
 
     def label(self, lang: str) -> str:
         return self.labels.get(lang) or self.labels.get("ca") or self.key
@@ -242,6 +251,8 @@ class FieldSpec:
             out["date_range"] = self.date_range
         if self.type == "text":
             out["max_length"] = self.max_length
+        if self.must_be_true:
+            out["must_be_true"] = True
         return out
 
     @classmethod
@@ -258,6 +269,9 @@ class FieldSpec:
         date_range = str(data.get("date_range", "any"))
         if date_range not in DATE_RANGES:
             raise ValueError(f"unknown date_range {date_range!r}")
+        must_be_true = bool(data.get("must_be_true", False))
+        if must_be_true and kind != "bool":
+            raise ValueError(f"must_be_true on {data.get('key')!r}, which is not a yes/no field")
         return cls(
             key=str(data["key"]),
             type=kind,
@@ -268,6 +282,7 @@ class FieldSpec:
             max=float(data["max"]) if data.get("max") is not None else None,
             date_range=date_range,
             max_length=int(data.get("max_length", 500)),
+            must_be_true=must_be_true,
         )
 
 
@@ -495,6 +510,9 @@ def validate_form(
             clean[key] = check_value(spec, value, today)
         except FieldInvalid as exc:
             errors.append(FieldError(key, exc.code, spec.labels, exc.params))
+            continue
+        if spec.must_be_true and complete and clean[key] is not True:
+            errors.append(FieldError(key, "must_accept", spec.labels))
     return clean, errors
 
 

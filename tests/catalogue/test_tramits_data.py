@@ -542,3 +542,15 @@ def test_every_wizard_form_accepts_a_complete_realistic_answer():
         _clean, errors = validate_form(schema.fields, answer, today=today)
         problems += [f"{entry.code}: {e}" for e in errors]
     assert not problems, "\n".join(problems)
+
+
+def test_declarations_must_be_accepted(tramits) -> None:
+    """A form's "declares that…" yes/no is a declaration: answering "no" must stop the submission."""
+    declarations = [
+        (t["code"], f["key"], f.get("must_be_true"))
+        for t in tramits
+        for f in (t.get("form") or {}).get("fields", [])
+        if f["key"].startswith("declaracio")
+    ]
+    assert declarations, "no declarations found: the test would pass empty"
+    assert [d for d in declarations if d[2] is not True] == []

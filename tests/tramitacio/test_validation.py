@@ -145,3 +145,24 @@ def test_generic_schema_is_valid_for_a_plain_request() -> None:
         "codi_postal": "43500", "assumpte": "Informació", "sollicitud": "Dades",
     }  # fmt: skip
     assert validate_form(GENERIC.fields, data, today=TODAY)[1] == []
+
+
+def test_a_declaration_must_be_answered_yes_to_submit() -> None:
+    declaration = FieldSpec.from_json(
+        {
+            "key": "declaracio_veracitat",
+            "type": "bool",
+            "required": True,
+            "must_be_true": True,
+            "labels": {"ca": "Declara que les dades són certes", "en": "Declares the data are true"},
+        }
+    )
+    _clean, errors = validate_form([declaration], {"declaracio_veracitat": False}, today=TODAY)
+    assert [(e.field, e.code) for e in errors] == [("declaracio_veracitat", "must_accept")]
+    assert errors[0].message("en") == "Declares the data are true: the citizen must agree to this to go on."
+    # A draft keeps the "no" without complaint; "yes" submits.
+    assert validate_form([declaration], {"declaracio_veracitat": False}, today=TODAY, complete=False)[1] == []
+    clean, errors = validate_form([declaration], {"declaracio_veracitat": True}, today=TODAY)
+    assert errors == [] and clean == {"declaracio_veracitat": True}
+    with pytest.raises(ValueError, match="not a yes/no field"):
+        FieldSpec.from_json({"key": "nom", "type": "text", "must_be_true": True, "labels": {"ca": "Nom"}})
