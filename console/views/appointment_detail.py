@@ -23,7 +23,7 @@ from console import formatting
 from console.domain.appointment import Appointment, Outcome, Status, allowed_transitions
 from console.i18n import _, ngettext
 from console.labels import OUTCOME_NAMES, language_name, level_name, outcome_name, status_action, status_name
-from console.views.tone import set_tone
+from console.views.tone import gate_note_label, set_tone
 
 
 def _plain_label(parent: QWidget) -> QLabel:
@@ -287,12 +287,7 @@ class AppointmentDetail(QFrame):
 
     # -- checklist gates: closing as resolved waits for the required checklist items ---------------
     def _build_checklist_row(self) -> None:
-        self.gate_note = QLabel(self)
-        self.gate_note.setObjectName("gateNote")
-        self.gate_note.setTextFormat(Qt.TextFormat.PlainText)
-        self.gate_note.setWordWrap(True)
-        set_tone(self.gate_note, "note")
-        self.gate_note.hide()
+        self.gate_note = gate_note_label(self, "gateNote")
         self.checklist_button = QPushButton(_("Checklist"), self)
         self.checklist_button.setObjectName("checklistButton")
         self.checklist_button.setToolTip(_("Open the call script and identification checklist"))

@@ -34,7 +34,7 @@ from console.views.appointment_detail import GateProvider
 from console.views.call_interpreter import InterpreterBox
 from console.views.call_screenshare import CallScreenShare
 from console.views.call_widgets import ChatBox, DevicesBox, DocumentsBox, QualityBox
-from console.views.tone import set_tone
+from console.views.tone import gate_note_label, set_tone
 
 STATE_TEXT = {
     CallState.IDLE: N_("Preparing"),
@@ -157,12 +157,7 @@ class CallPanel(QWidget):
         self.complete = QPushButton(_("Complete appointment"), self.end_box)
         self.complete.setObjectName("completeButton")
         # Why "resolved" cannot be chosen yet (the checklist's close_resolved gate), as in the agenda.
-        self.gate_note = QLabel(self.end_box)
-        self.gate_note.setObjectName("gateNote")
-        self.gate_note.setTextFormat(Qt.TextFormat.PlainText)
-        self.gate_note.setWordWrap(True)
-        set_tone(self.gate_note, "note")
-        self.gate_note.hide()
+        self.gate_note = gate_note_label(self.end_box, "gateNote")
         end_row = QHBoxLayout()
         end_row.addWidget(self.end_text, 1)
         end_row.addWidget(self.outcome)

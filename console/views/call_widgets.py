@@ -25,7 +25,7 @@ from PyQt6.QtWidgets import (
 from console import formatting
 from console.domain.document import Document
 from console.i18n import N_, _
-from console.views.tone import Tone, set_tone
+from console.views.tone import Tone, gate_note_label, set_tone
 
 DocumentRole = Qt.ItemDataRole.UserRole + 1
 
@@ -105,12 +105,7 @@ class DocumentsBox(QGroupBox):
         self.upload.setObjectName("documentUpload")
         self.upload.setAccessibleName(_("Send a document to the citizen"))
         # Why sending is disabled (the checklist's send_personal_documents gate), shown under the buttons.
-        self.gate_note = QLabel(self)
-        self.gate_note.setObjectName("documentGateNote")
-        self.gate_note.setTextFormat(Qt.TextFormat.PlainText)
-        self.gate_note.setWordWrap(True)
-        set_tone(self.gate_note, "note")
-        self.gate_note.hide()
+        self.gate_note = gate_note_label(self, "documentGateNote")
         row = QHBoxLayout()
         row.addWidget(self.download)
         row.addWidget(self.upload)

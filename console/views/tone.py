@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from PyQt6.QtWidgets import QWidget
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QLabel, QWidget
 
 Tone = Literal["error", "ok", "muted", "note", "info", "warning", "alert", "panel", "danger", ""]
 
@@ -28,3 +29,15 @@ def repolish(widget: QWidget) -> None:
         style.unpolish(widget)
         style.polish(widget)
     widget.update()
+
+
+def gate_note_label(parent: QWidget, object_name: str) -> QLabel:
+    """The hidden note that says why an action waits for a checklist gate: plain text (the reason may
+    come from a supervisor's override), wrapped, in the "note" tone. One factory for every view."""
+    label = QLabel(parent)
+    label.setObjectName(object_name)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    set_tone(label, "note")
+    label.hide()
+    return label
