@@ -11,19 +11,23 @@ getDisplayMedia needs) → the console paints the citizen's screen and the wizar
 
 from __future__ import annotations
 
-import sqlite3
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from PyQt6.QtCore import Qt
 
 from console.call.config import MediaSelection
 from console.call.state import CallState
 from console.domain.appointment import Status
-from console.services.demo import DemoService, read_outbox
 from console.services.screenshare import STEP_LABEL_ID
 from tests.call.helpers import wait_until
-from tests.e2e.test_video_call import SHOTS, _page_until
+from tests.e2e.support import (
+    admit_connected,
+    console_sees_waiting,
+    into_pin_window,
+    join_waiting_room,
+    page_until,
+    send_link_and_pin,
+)
+from tests.e2e.test_video_call import SHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -71,16 +75,10 @@ def test_informador_asks_the_citizen_to_share_and_points_at_a_step(
     )
     tramit = tramits[appt.tramit_code]
     db = fresh_backend.data_dir / "videoatencio.db"
-    with sqlite3.connect(db) as con:  # into the PIN window, as tests/e2e/test_video_call.py does
-        start = (datetime.now(UTC) + timedelta(minutes=5)).replace(tzinfo=None).isoformat(sep=" ")
-        con.execute("UPDATE appointment SET start = ? WHERE id = ?", (start, appt.id))
+    into_pin_window(db, appt.id)
     assert agenda.select_appointment(appt.id)
     detail = agenda.detail
-    detail.send_link.click()
-    until(detail.call_result.isVisible, what="link result")
-    detail.send_pin.click()
-    until(lambda: "PIN" in detail.call_result.text(), what="PIN result")
-    link, pin = DemoService.latest(read_outbox(db, appt.id))
+    link, pin = send_link_and_pin(detail, db, appt.id, until)
 
     # The wizard is open before the call: its screen-sharing actions wait for the call.
     detail.tramit_button.click()
@@ -104,34 +102,16 @@ def test_informador_asks_the_citizen_to_share_and_points_at_a_step(
             page = await context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            await page.goto(link)
-            await _page_until(page, "document.getElementById('preview').videoWidth > 0", what="preview")
-            await page.click("#devices-continue")
-            await page.fill("#pin", pin)
-            await page.click("#pin-submit")
-            await _page_until(page, "document.body.dataset.step === 'waiting'", what="waiting room")
-            await wait_until(lambda: appt.id in calls.waiting, 20, "citizen.waiting reached the console")
-            await wait_until(
-                lambda: (
-                    console.agenda_model.appointments()[console.agenda_model.row_of(appt.id)].status
-                    == Status.WAITING
-                ),
-                20,
-                "waiting status in the agenda",
-            )
-            assert agenda.select_appointment(appt.id)
-            await wait_until(detail.admit.isEnabled, 20, "admit enabled")
-            detail.admit.click()
-            await wait_until(lambda: calls.active_session is not None, 20, "admitted")
-            session = calls.active_session
-            await wait_until(lambda: session.state is CallState.CONNECTED, 20, "connected")
+            await join_waiting_room(page, link, pin)
+            await console_sees_waiting(console, appt.id)
+            session = await admit_connected(console, appt.id)
             await wait_until(page_steps.ask_share.isEnabled, 10, "'Ask to share' enabled by the live call")
             assert page_steps.send_link.isEnabled() and not page_steps.point.isEnabled()
 
             # The portal link goes to the citizen by chat.
             page_steps.send_link.click()
             url = tramit["portal_url"]
-            await _page_until(page, f"document.getElementById('chat-log').textContent.includes({url!r})",
+            await page_until(page, f"document.getElementById('chat-log').textContent.includes({url!r})",
                               what="the portal link in the citizen's chat")  # fmt: skip
             # …as a link the citizen can open (a new tab, no opener).
             link_attrs = await page.evaluate(
@@ -142,7 +122,7 @@ def test_informador_asks_the_citizen_to_share_and_points_at_a_step(
             hostile = 'Mira https://a.example/x?q=1&r=2". <img src=x onerror=alert(1)> javascript:alert(1)'
             panel.chat.input.setText(hostile)
             panel.chat.send.click()
-            await _page_until(
+            await page_until(
                 page, "document.querySelectorAll('#chat-log a').length === 2", what="the 2nd link"
             )
             last = await page.evaluate(
@@ -157,7 +137,7 @@ def test_informador_asks_the_citizen_to_share_and_points_at_a_step(
             assert (
                 page_steps.share_hint.text() == "Asked: waiting for the citizen to press Share on their page."
             )
-            await _page_until(page, PROMPT_VISIBLE, what="the share prompt")
+            await page_until(page, PROMPT_VISIBLE, what="the share prompt")
             title = await page.inner_text("#screenshare .ss-request h2")
             assert title == "L'informador us demana que compartiu la pantalla", title
             assert await page.get_attribute("#screenshare .ss-request", "role") == "alertdialog"
@@ -170,14 +150,12 @@ def test_informador_asks_the_citizen_to_share_and_points_at_a_step(
             await page.screenshot(path=str(SHOTS / "videoatencio-citizen-share-request.png"), full_page=True)
             # The citizen switches the page to Arabic: the prompt follows (right to left).
             await page.select_option("#language", "ar")
-            await _page_until(page, "document.documentElement.dir === 'rtl'", what="the page in Arabic")
+            await page_until(page, "document.documentElement.dir === 'rtl'", what="the page in Arabic")
             title = await page.inner_text("#screenshare .ss-request h2")
             assert title == "يطلب منك الموظف مشاركة شاشتك", title
             assert await page.inner_text("#screenshare .ss-request-decline") == "ليس الآن"
             await page.select_option("#language", "ca")
-            await _page_until(
-                page, "document.documentElement.lang === 'ca'", what="the page in Catalan again"
-            )
+            await page_until(page, "document.documentElement.lang === 'ca'", what="the page in Catalan again")
             assert await page.inner_text("#screenshare .ss-request-decline") == "Ara no"
             await page.click("#screenshare .ss-request-decline")
             await wait_until(lambda: page_steps.share_state == "declined", 10, "'declined' in the wizard")
@@ -186,7 +164,7 @@ def test_informador_asks_the_citizen_to_share_and_points_at_a_step(
 
             # Asked again; this time the citizen clicks Share: the console gets their screen.
             page_steps.ask_share.click()
-            await _page_until(page, PROMPT_VISIBLE, what="the share prompt again")
+            await page_until(page, PROMPT_VISIBLE, what="the share prompt again")
             await page.click("#screenshare .ss-request-share")
             await wait_until(lambda: share_view.remote_sharing, 20, "share-started in the panel")
             await wait_until(lambda: share_view.view.frames_painted > 5, 20, "citizen's screen painted")
@@ -210,7 +188,7 @@ def test_informador_asks_the_citizen_to_share_and_points_at_a_step(
             assert label.startswith("2. ") and len(label) > 5
             assert share_view.view.tool == "pointer"
             assert share_view.view.marks[STEP_LABEL_ID].text == label[:200]
-            await _page_until(page, f"{RED_IN_LABEL}.then((n) => n > 30)", what="the step label on the page")
+            await page_until(page, f"{RED_IN_LABEL}.then((n) => n > 30)", what="the step label on the page")
             assert wizard.grab().save(str(SHOTS / "videoatencio-wizard-assisted-sharing.png"))
             await page.screenshot(path=str(SHOTS / "videoatencio-citizen-step-label.png"), full_page=True)
             # Pointing at step 3 replaces the label (one id), it does not pile up.

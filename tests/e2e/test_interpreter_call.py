@@ -20,7 +20,8 @@ from console.call.state import CallState
 from console.domain.appointment import Status
 from console.services.demo import DemoService, read_outbox
 from tests.call.helpers import call_threads, wait_until
-from tests.e2e.test_video_call import TRACK_PCS, _page_until
+from tests.e2e.support import page_until
+from tests.e2e.test_video_call import TRACK_PCS
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +66,7 @@ def test_interpreter_joins_a_call_through_the_console(fresh_backend, consoles, c
                 page.on("pageerror", lambda e: errors.append(str(e)))
                 await page.add_init_script(TRACK_PCS)
             await citizen.goto(link)
-            await _page_until(citizen, "document.getElementById('preview').videoWidth > 0", what="preview")
+            await page_until(citizen, "document.getElementById('preview').videoWidth > 0", what="preview")
             await citizen.click("#devices-continue")
             await citizen.fill("#pin", pin)
             await citizen.click("#pin-submit")
@@ -84,7 +85,7 @@ def test_interpreter_joins_a_call_through_the_console(fresh_backend, consoles, c
             states: list[tuple[float, str]] = []
             session.state_changed.connect(lambda st: states.append((time.monotonic(), st.value)))
             await wait_until(lambda: session.state is CallState.CONNECTED, 20, "citizen connected")
-            await _page_until(citizen, f"({VIDEO})('remote-video')", what="citizen sees the informador")
+            await page_until(citizen, f"({VIDEO})('remote-video')", what="citizen sees the informador")
 
             # The informador invites an interpreter from the call panel and hands over the link.
             await wait_until(box.invite.isEnabled, 10, "invite enabled")
@@ -92,7 +93,7 @@ def test_interpreter_joins_a_call_through_the_console(fresh_backend, consoles, c
             await wait_until(lambda: bool(urls) and box.link.text() == urls[0], 10, "link shown")
             assert box.copy.isVisible() and "/i/" in urls[0]
             await interp.goto(urls[0])
-            await _page_until(interp, "document.getElementById('preview').videoWidth > 0", what="i preview")
+            await page_until(interp, "document.getElementById('preview').videoWidth > 0", what="i preview")
             assert await interp.evaluate("document.getElementById('step-pin').hidden")
             await interp.click("#devices-continue")
             await wait_until(lambda: calls.interpreter.link is not None, 20, "interpreter connection")
@@ -101,9 +102,9 @@ def test_interpreter_joins_a_call_through_the_console(fresh_backend, consoles, c
 
             # Everyone decodes the others: the relayed citizen at the interpreter, the relayed interpreter
             # at the citizen, both at the console; the informador's own video at the interpreter too.
-            await _page_until(interp, _party_visible("party-video"), 30, "citizen at the interpreter")
-            await _page_until(interp, f"({VIDEO})('remote-video')", what="informador at the interpreter")
-            await _page_until(citizen, _party_visible("party-video"), 30, "interpreter at the citizen")
+            await page_until(interp, _party_visible("party-video"), 30, "citizen at the interpreter")
+            await page_until(interp, f"({VIDEO})('remote-video')", what="informador at the interpreter")
+            await page_until(citizen, _party_visible("party-video"), 30, "interpreter at the citizen")
             await wait_until(
                 lambda: session.remote_video_frames > 20 and link_session.remote_video_frames > 20,
                 20,
@@ -120,8 +121,8 @@ def test_interpreter_joins_a_call_through_the_console(fresh_backend, consoles, c
             panel.chat.input.setText("Comencem")
             panel.chat.send.click()
             log = "document.getElementById('chat-log').textContent"
-            await _page_until(citizen, f"{log}.includes('Soy la intérprete') && {log}.includes('Comencem')")
-            await _page_until(interp, f"{log}.includes('Bon dia') && {log}.includes('Comencem')")
+            await page_until(citizen, f"{log}.includes('Soy la intérprete') && {log}.includes('Comencem')")
+            await page_until(interp, f"{log}.includes('Bon dia') && {log}.includes('Comencem')")
             await wait_until(
                 lambda: (
                     any("Soy la intérprete" in line for line in panel.chat.lines())
@@ -146,9 +147,9 @@ def test_interpreter_joins_a_call_through_the_console(fresh_backend, consoles, c
 
             panel.hang_up.click()
             await wait_until(lambda: session.state is CallState.ENDED, 20, "ended")
-            await _page_until(citizen, "document.body.dataset.step === 'end'", what="citizen end screen")
+            await page_until(citizen, "document.body.dataset.step === 'end'", what="citizen end screen")
             for page in (citizen, interp):
-                await _page_until(
+                await page_until(
                     page, "window.__pcs.every(pc => pc.connectionState === 'closed')", what="closed"
                 )
             await wait_until(lambda: not call_threads(), 10, f"call threads gone: {call_threads()}")

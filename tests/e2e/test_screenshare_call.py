@@ -11,9 +11,6 @@ picker and the button states.
 
 from __future__ import annotations
 
-import sqlite3
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtTest import QTest
@@ -21,9 +18,16 @@ from PyQt6.QtTest import QTest
 from console.call.config import MediaSelection
 from console.call.state import CallState
 from console.domain.appointment import Status
-from console.services.demo import DemoService, read_outbox
 from tests.call.helpers import wait_until
-from tests.e2e.test_video_call import SHOTS, _page_until
+from tests.e2e.support import (
+    admit_connected,
+    console_sees_waiting,
+    into_pin_window,
+    join_waiting_room,
+    page_until,
+    send_link_and_pin,
+)
+from tests.e2e.test_video_call import SHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -52,16 +56,10 @@ def test_citizen_shares_and_informador_draws(fresh_backend, consoles, chromium, 
         if a.status in (Status.SCHEDULED, Status.CONFIRMED) and a.citizen_phone
     )
     db = fresh_backend.data_dir / "videoatencio.db"
-    with sqlite3.connect(db) as con:  # into the PIN window, as tests/e2e/test_video_call.py does
-        start = (datetime.now(UTC) + timedelta(minutes=5)).replace(tzinfo=None).isoformat(sep=" ")
-        con.execute("UPDATE appointment SET start = ? WHERE id = ?", (start, appt.id))
+    into_pin_window(db, appt.id)
     assert agenda.select_appointment(appt.id)
     detail = agenda.detail
-    detail.send_link.click()
-    until(detail.call_result.isVisible, what="link result")
-    detail.send_pin.click()
-    until(lambda: "PIN" in detail.call_result.text(), what="PIN result")
-    link, pin = DemoService.latest(read_outbox(db, appt.id))
+    link, pin = send_link_and_pin(detail, db, appt.id, until)
 
     async def scenario():
         context = await chromium.new_context(viewport={"width": 1280, "height": 1000}, locale="ca-ES")
@@ -69,27 +67,9 @@ def test_citizen_shares_and_informador_draws(fresh_backend, consoles, chromium, 
             page = await context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            await page.goto(link)
-            await _page_until(page, "document.getElementById('preview').videoWidth > 0", what="preview")
-            await page.click("#devices-continue")
-            await page.fill("#pin", pin)
-            await page.click("#pin-submit")
-            await _page_until(page, "document.body.dataset.step === 'waiting'", what="waiting room")
-            await wait_until(lambda: appt.id in calls.waiting, 20, "citizen.waiting reached the console")
-            await wait_until(
-                lambda: (
-                    console.agenda_model.appointments()[console.agenda_model.row_of(appt.id)].status
-                    == Status.WAITING
-                ),
-                20,
-                "waiting status in the agenda",
-            )
-            assert agenda.select_appointment(appt.id)
-            await wait_until(detail.admit.isEnabled, 20, "admit enabled")
-            detail.admit.click()
-            await wait_until(lambda: calls.active_session is not None, 20, "admitted")
-            session = calls.active_session
-            await wait_until(lambda: session.state is CallState.CONNECTED, 20, "connected")
+            await join_waiting_room(page, link, pin)
+            await console_sees_waiting(console, appt.id)
+            session = await admit_connected(console, appt.id)
             await wait_until(lambda: panel.remote_video.frames_painted > 5, 20, "camera painted")
             assert share.share_button.isEnabled() and not share.guidance.isVisible()
             assert panel.remote_video.isVisible()
@@ -119,11 +99,11 @@ def test_citizen_shares_and_informador_draws(fresh_backend, consoles, chromium, 
             assert mark.kind == "box" and not mark.id.startswith("draft")
             edge = f"({OVERLAY_PIXEL})([{mark.x1}, {(mark.y1 + mark.y2) / 2}])"
             red_edge = f"{edge}.then(p => p && p[0] > 180 && p[1] < 80 && p[3] > 200)"
-            await _page_until(page, red_edge, what="box drawn on the page")
+            await page_until(page, red_edge, what="box drawn on the page")
             # The informador's pointer (the mouse moved through the box's middle) is there too.
             centre = [(mark.x1 + mark.x2) / 2, (mark.y1 + mark.y2) / 2]
             ptr = f"({OVERLAY_PIXEL})({centre})"
-            await _page_until(page, f"{ptr}.then(p => p && p[0] > 180 && p[3] > 150)", what="pointer")
+            await page_until(page, f"{ptr}.then(p => p && p[0] > 180 && p[3] > 150)", what="pointer")
             quarter = [mark.x1 + (mark.x2 - mark.x1) / 4, mark.y1 + (mark.y2 - mark.y1) / 4]
             inside = await page.evaluate(f"({OVERLAY_PIXEL})({quarter})")
             assert inside is not None and inside[3] == 0, inside  # an outline, not a fill
@@ -140,7 +120,7 @@ def test_citizen_shares_and_informador_draws(fresh_backend, consoles, chromium, 
 
             panel.hang_up.click()
             await wait_until(lambda: session.state is CallState.ENDED, 20, "ended")
-            await _page_until(page, "document.body.dataset.step === 'end'", what="end screen")
+            await page_until(page, "document.body.dataset.step === 'end'", what="end screen")
             assert not share.share_button.isEnabled()
             assert not errors, errors
         finally:

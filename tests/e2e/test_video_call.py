@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import sqlite3
 import threading
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ from console.call.state import CallState
 from console.domain.appointment import Status
 from console.services.demo import DemoService, read_outbox
 from tests.call.helpers import call_threads, wait_until
+from tests.e2e.support import console_sees_waiting, into_pin_window, join_waiting_room, page_until
 from tests.helpers.consoles import client_for
 from tests.helpers.identification import override_gate
 
@@ -62,17 +61,6 @@ def _pdf(text: str) -> bytes:
     return bytes(doc.output())
 
 
-async def _page_until(page, expression: str, limit: float = 20.0, what: str = "") -> None:
-    """Bounded polling with evaluate: the page's CSP forbids wait_for_function's string evaluation."""
-    import time
-
-    deadline = time.monotonic() + limit
-    while not await page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"page: timed out after {limit} s waiting for {what or expression}")
-        await asyncio.sleep(0.05)
-
-
 def test_video_call_end_to_end(fresh_backend, consoles, chromium, arun, until, tmp_path):  # noqa: PLR0917
     console = consoles.start(fresh_backend.url)
     consoles.login(console)
@@ -90,9 +78,7 @@ def test_video_call_end_to_end(fresh_backend, consoles, chromium, arun, until, t
     )
     # Into the PIN window (30 min before to 60 after the start), as tests/citizen does: no API reschedules.
     db = fresh_backend.data_dir / "videoatencio.db"
-    with sqlite3.connect(db) as con:
-        start = (datetime.now(UTC) + timedelta(minutes=5)).replace(tzinfo=None).isoformat(sep=" ")
-        con.execute("UPDATE appointment SET start = ? WHERE id = ?", (start, appt.id))
+    into_pin_window(db, appt.id)
 
     # The informador sends the link and the PIN from the detail pane.
     assert view.select_appointment(appt.id)
@@ -124,25 +110,12 @@ def test_video_call_end_to_end(fresh_backend, consoles, chromium, arun, until, t
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             await page.add_init_script(TRACK_PCS)
-            await page.goto(link)
             # Device check (fake camera + microphone), PIN, waiting room.
-            await _page_until(page, "document.getElementById('preview').videoWidth > 0", what="preview")
-            await page.click("#devices-continue")
-            await page.fill("#pin", pin)
-            await page.click("#pin-submit")
-            await _page_until(page, "document.body.dataset.step === 'waiting'", what="waiting room")
+            await join_waiting_room(page, link, pin)
 
             # The console sees the citizen waiting, marks the row, and prepares the call meanwhile.
-            await wait_until(lambda: appt.id in calls.waiting, 20, "citizen.waiting reached the console")
+            await console_sees_waiting(console, appt.id, "waiting status pushed to the agenda")
             # Its new start time moved the row; the informador selects the citizen again.
-            await wait_until(
-                lambda: (
-                    console.agenda_model.appointments()[console.agenda_model.row_of(appt.id)].status
-                    == Status.WAITING
-                ),
-                20,
-                "waiting status pushed to the agenda",
-            )
             assert view.select_appointment(appt.id)
             await wait_until(detail.admit.isEnabled, 20, "admit enabled")
             row = console.agenda_model.row_of(appt.id)
@@ -170,19 +143,19 @@ def test_video_call_end_to_end(fresh_backend, consoles, chromium, arun, until, t
             )
             await wait_until(lambda: panel.remote_video.frames_painted > 10, 20, "remote video painted")
             await wait_until(lambda: panel.self_view.frames_painted > 3, 20, "self view painted")
-            await _page_until(
+            await page_until(
                 page,
                 f"({PAGE_STATS})().then(s => s && s.video > 30 && s.audioSamples > 48000"
                 " && s.audioEnergy > 0)",
                 what="console media decoded by Chromium",
             )
-            await _page_until(page, "document.getElementById('remote-video').videoWidth > 0", what="video")
+            await page_until(page, "document.getElementById('remote-video').videoWidth > 0", what="video")
             assert any("test picture" in n for n in notices), notices
 
             # Chat both ways; citizen text is plain text in Qt, the console's is text on the page.
             panel.chat.input.setText("Bon dia! <b>text pla</b>")
             panel.chat.send.click()
-            await _page_until(
+            await page_until(
                 page,
                 "document.getElementById('chat-log').textContent.includes('Bon dia! <b>text pla</b>')",
                 what="console chat on the page",
@@ -209,7 +182,7 @@ def test_video_call_end_to_end(fresh_backend, consoles, chromium, arun, until, t
             assert hashlib.sha256(saved.read_bytes()).hexdigest() == hashlib.sha256(citizen_pdf).hexdigest()
 
             panel.upload_requested.emit(str(staff_pdf_path))  # what the open dialog emits
-            await _page_until(page, "document.querySelector('#doc-list button') !== null", what="doc on page")
+            await page_until(page, "document.querySelector('#doc-list button') !== null", what="doc on page")
             async with page.expect_download() as info:
                 await page.click("#doc-list button")
             download = await info.value
@@ -226,8 +199,8 @@ def test_video_call_end_to_end(fresh_backend, consoles, chromium, arun, until, t
             media = session.local_media
             panel.hang_up.click()
             await wait_until(lambda: session.state is CallState.ENDED, 20, "ended")
-            await _page_until(page, "document.body.dataset.step === 'end'", what="end screen")
-            await _page_until(
+            await page_until(page, "document.body.dataset.step === 'end'", what="end screen")
+            await page_until(
                 page, "window.__pcs.every(pc => pc.connectionState === 'closed')", what="page pcs closed"
             )
             await page.screenshot(path=str(SHOTS / "videoatencio-citizen-end.png"))
