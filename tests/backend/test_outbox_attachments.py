@@ -6,13 +6,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.server
-import json
 import logging
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,39 +17,15 @@ from backend.citizen.models import OutboxMessage
 from backend.citizen.outbox import deliver_pending, enqueue
 from backend.db import Database
 from backend.migrate import upgrade_head
+from tests.helpers.http_stub import PostStub, post_stub
 
 PDF = b"%PDF-1.4\n\x00\xff binary receipt bytes\n%%EOF\n"
 
 
-class _Gateway:
-    def __init__(self) -> None:
-        self.status = 202
-        self.received: list[dict[str, Any]] = []
-
-
 @pytest.fixture
-def gateway() -> Iterator[tuple[str, _Gateway]]:
-    state = _Gateway()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            state.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(state.status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/send", state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+def gateway() -> Iterator[tuple[str, PostStub]]:
+    with post_stub("/send", 202) as stub:
+        yield stub
 
 
 @pytest.fixture
@@ -84,7 +56,7 @@ def _row(db: Database, msg_id: int) -> OutboxMessage:
 
 
 def test_http_gateway_sends_the_attachment_and_a_retry_sends_the_same_bytes(
-    db: Database, gateway: tuple[str, _Gateway]
+    db: Database, gateway: tuple[str, PostStub]
 ) -> None:
     url, state = gateway
     msg_id = _queue(db)
@@ -98,7 +70,7 @@ def test_http_gateway_sends_the_attachment_and_a_retry_sends_the_same_bytes(
     state.status = 202
     assert deliver_pending(db, {"email": http_gw}) == 1
     assert _row(db, msg_id).status == "sent"
-    first, retry = state.received
+    first, retry = state.bodies
     assert first == retry  # the same message, attachment and all
     [item] = retry["attachments"]
     assert base64.b64decode(item["data_b64"]) == PDF

@@ -7,63 +7,31 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.server
-import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from backend.tramitacio.connectors import DocumentUnavailable, Submission
 from tests.citizen.conftest import CitizenBackend, _start
+from tests.helpers.http_stub import PostStub, post_stub
 from tests.tramitacio.conftest import latest_otp, pdf_text, sign, sign_ready, url
 
 
-class _External:
+@pytest.fixture(scope="module")
+def external() -> Iterator[tuple[str, PostStub]]:
     """The tramitation system's side: what it received, and what it answers next."""
-
-    def __init__(self) -> None:
-        self.status = 201
-        self.received: list[tuple[dict[str, str], dict[str, Any]]] = []
-        self.lock = threading.Lock()
-
-
-@pytest.fixture(scope="module")
-def external() -> Iterator[tuple[str, _External]]:
-    state = _External()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            with state.lock:
-                state.received.append((dict(self.headers), json.loads(body)))
-                status = state.status
-            answer = json.dumps({"reference": "EXT-2026-77"} if status < 300 else {"error": "down"}).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/submissions", state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+    with post_stub(
+        "/submissions",
+        201,
+        lambda status: {"reference": "EXT-2026-77"} if status < 300 else {"error": "down"},
+    ) as stub:
+        yield stub
 
 
 @pytest.fixture(scope="module")
-def tb(tmp_path_factory: pytest.TempPathFactory, external: tuple[str, _External]) -> Iterator[CitizenBackend]:
+def tb(tmp_path_factory: pytest.TempPathFactory, external: tuple[str, PostStub]) -> Iterator[CitizenBackend]:
     env = {
         "VIDEOATENCIO_CITIZEN_IP_ATTEMPTS": "100000",
         "VIDEOATENCIO_SUBMISSION_CONNECTOR": "http",
@@ -78,7 +46,7 @@ def tb(tmp_path_factory: pytest.TempPathFactory, external: tuple[str, _External]
 
 
 def test_documents_go_with_the_submission_and_a_502_loses_nothing(
-    tb: CitizenBackend, external: tuple[str, _External], tmp_path: Path
+    tb: CitizenBackend, external: tuple[str, PostStub], tmp_path: Path
 ) -> None:
     _url, ext = external
     c, ch, doc = sign_ready(tb)

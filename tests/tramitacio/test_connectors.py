@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.server
-import json
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from backend.tramitacio.connectors import ConnectorError, HttpConnector, RecordingConnector, Submission
+from tests.helpers.http_stub import PostStub, post_stub
 
 SUBMISSION = Submission(
     registry_number="OAC-2026-000042", tramitacio_id="t1", appointment_id="a1", office_code="GIR",
@@ -27,39 +24,10 @@ SUBMISSION = Submission(
 DOC_BYTES = b"%PDF-1.4 the citizen's DNI"
 
 
-class _Server:
-    def __init__(self, status: int) -> None:
-        self.status = status
-        self.received: list[tuple[dict[str, str], Any]] = []
-
-
 @pytest.fixture
-def server() -> Iterator[tuple[str, _Server]]:
-    state = _Server(201)
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            state.received.append((dict(self.headers), json.loads(body)))
-            answer = json.dumps({"reference": "EXT-7"}).encode()
-            self.send_response(state.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/submissions", state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+def server() -> Iterator[tuple[str, PostStub]]:
+    with post_stub("/submissions", 201, lambda _status: {"reference": "EXT-7"}) as stub:
+        yield stub
 
 
 def test_recording_connector_accepts() -> None:
@@ -75,7 +43,7 @@ def stored(tmp_path: Path) -> Submission:
     return replace(SUBMISSION, documents=[doc], document_paths={"d1": path})
 
 
-def test_http_connector_posts_the_submission(server: tuple[str, _Server], stored: Submission) -> None:
+def test_http_connector_posts_the_submission(server: tuple[str, PostStub], stored: Submission) -> None:
     url, state = server
     result = HttpConnector(url, key="s3cret").submit(stored)
     assert result == {"connector": "http", "accepted": True, "status": 201, "reference": "EXT-7"}
@@ -86,7 +54,7 @@ def test_http_connector_posts_the_submission(server: tuple[str, _Server], stored
     assert base64.b64decode(body["documents"][0]["content_b64"]) == DOC_BYTES
 
 
-def test_http_connector_refusal_and_unreachable(server: tuple[str, _Server], stored: Submission) -> None:
+def test_http_connector_refusal_and_unreachable(server: tuple[str, PostStub], stored: Submission) -> None:
     url, state = server
     state.status = 503
     with pytest.raises(ConnectorError, match="HTTP 503"):
