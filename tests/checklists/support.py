@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from console.domain.appointment import Appointment
 from console.scripts import ChecklistEngine
+from console.services.checklist import ChecklistService
+from console.sync.api import BackendApi
+from console.sync.localdb import LocalDb
 from tests.helpers.backend_server import BackendProcess
 from tests.helpers.identification import clock, dicts, engine_from, set_level
 
-__all__ = ["ChecklistBackend", "clock", "dicts", "engine_from"]
+__all__ = ["ChecklistBackend", "ChecklistServices", "appointment_in", "clock", "dicts", "engine_from"]
 
 
 @dataclass
@@ -131,3 +136,37 @@ def verify_pin(cb: ChecklistBackend, appointment_id: str) -> None:
     assert citizens.issue_pin(appointment_id).status_code == 202
     citizen = Citizen(appointment_id, 0, url.rsplit("/", 1)[1], citizens.latest_pin(appointment_id), {}, url)
     assert citizens.session(citizen).status_code == 200
+
+
+def appointment_in(cb: ChecklistBackend, language: str, username: str = "marta", **level: str) -> Appointment:
+    """An unused appointment (see ChecklistBackend.appointment) in the citizen's `language`, which has no
+    API to edit either: the backend's own SQLite file, as for the level."""
+    appt = cb.appointment(username, **level)
+    with sqlite3.connect(cb.db_path) as con:
+        con.execute("UPDATE appointment SET language = ? WHERE id = ?", (language, appt["id"]))
+    return Appointment.from_json({**appt, "language": language})
+
+
+class ChecklistServices:
+    """The ChecklistServices of several 'consoles' (each its own API client and local file): the tests
+    say how each is built and add it; stop() and stop_all() shut each down with its client and file."""
+
+    def __init__(self, cb: ChecklistBackend, arun: Callable[..., Any], tmp: Path) -> None:
+        self.cb, self.arun, self.tmp = cb, arun, tmp
+        self.parts: list[tuple[ChecklistService, BackendApi, LocalDb]] = []
+
+    def add(self, service: ChecklistService, api: BackendApi, db: LocalDb) -> ChecklistService:
+        self.parts.append((service, api, db))
+        return service
+
+    def stop(self, service: ChecklistService) -> None:
+        for part in list(self.parts):
+            if part[0] is service:
+                self.arun(service.shutdown())
+                part[1].shutdown()
+                part[2].close()
+                self.parts.remove(part)
+
+    def stop_all(self) -> None:
+        for service, _api, _db in list(self.parts):
+            self.stop(service)

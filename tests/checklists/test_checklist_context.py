@@ -5,7 +5,6 @@ the console opening the checklist when a call starts (and again, with its progre
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from console.services.checklist import ChecklistService
 from console.sync.api import BackendApi
 from console.sync.localdb import LocalDb
 from console.views.checklist import ChecklistPanel
-from tests.checklists.support import ChecklistBackend
+from tests.checklists.support import ChecklistServices, appointment_in
 
 
 @pytest.fixture(autouse=True)
@@ -28,12 +27,8 @@ def _env(console_home: Path, collect_on_the_gui_thread: None, loop_always_runnin
     """Console paths in tmp, GC on the GUI thread, the qasync loop seen as running."""
 
 
-class Made:
+class Made(ChecklistServices):
     """Checklist services as a console builds them (session data from the real API), torn down."""
-
-    def __init__(self, cb: ChecklistBackend, arun: Callable[..., Any], tmp: Path) -> None:
-        self.cb, self.arun, self.tmp = cb, arun, tmp
-        self.parts: list[tuple[ChecklistService, BackendApi, LocalDb]] = []
 
     def login(self, username: str) -> BackendApi:
         api = BackendApi(self.cb.server.url)
@@ -54,31 +49,14 @@ class Made:
             full_name=staff.full_name,
             office_name=office.name,
         )
-        self.parts.append((service, api, service._db))
-        return service
-
-    def stop(self, service: ChecklistService) -> None:
-        for part in list(self.parts):
-            if part[0] is service:
-                self.arun(service.shutdown())
-                part[1].shutdown()
-                part[2].close()
-                self.parts.remove(part)
+        return self.add(service, api, service._db)
 
 
 @pytest.fixture
 def made(checklist_backend, arun, tmp_path) -> Iterator[Made]:
     factory = Made(checklist_backend, arun, tmp_path)
     yield factory
-    for service, _api, _db in list(factory.parts):
-        factory.stop(service)
-
-
-def _appointment(cb: ChecklistBackend, language: str, username: str = "marta", **level: str) -> Appointment:
-    appt = cb.appointment(username, **level)
-    with sqlite3.connect(cb.db_path) as con:
-        con.execute("UPDATE appointment SET language = ? WHERE id = ?", (language, appt["id"]))
-    return Appointment.from_json({**appt, "language": language})
+    factory.stop_all()
 
 
 def _catalogue(arun: Callable[..., Any], api: BackendApi) -> dict[str, Tramit]:
@@ -104,7 +82,7 @@ def _select(panel: ChecklistPanel, item_id: str) -> None:
 def test_script_texts_name_the_tramit_the_office_and_the_person(made, arun, checklist_backend, qtbot):
     service = made.service("marta", "texts.sqlite3")
     service.set_catalogue(_catalogue(arun, service._api))
-    appointment = _appointment(checklist_backend, "es")  # targeta-discapacitat
+    appointment = appointment_in(checklist_backend, "es")  # targeta-discapacitat
     panel = _panel(qtbot, service, appointment, arun)
     assert panel.current_item() is not None and panel.current_item().id == "greeting.hello"
     # The person's name from /me, not the login name.
@@ -125,7 +103,7 @@ def test_script_texts_name_the_tramit_the_office_and_the_person(made, arun, chec
 def test_a_citizen_language_the_script_lacks_is_marked(made, arun, checklist_backend, qtbot):
     service = made.service("marta", "fallback.sqlite3")
     service.set_catalogue(_catalogue(arun, service._api))
-    appointment = _appointment(checklist_backend, "ar")
+    appointment = appointment_in(checklist_backend, "ar")
     panel = _panel(qtbot, service, appointment, arun)
     assert panel.current_item() is not None and panel.current_item().id == "greeting.hello"
     assert panel.citizen_text.text().startswith("Buenos días")  # the chain: ar → es
@@ -142,7 +120,7 @@ def test_restart_on_the_same_local_file_with_the_backend_down_keeps_and_replays_
     made, arun, checklist_backend, until
 ):
     cb = checklist_backend
-    appointment = _appointment(cb, "ca")
+    appointment = appointment_in(cb, "ca")
     first = made.service("marta", "same.sqlite3")
     assert arun(first.open(appointment))
     assert first.tick(appointment.id, "greeting.hello") == ""
@@ -157,7 +135,7 @@ def test_restart_on_the_same_local_file_with_the_backend_down_keeps_and_replays_
 
         again = ChecklistService(restarted_api, LocalDb(made.tmp / "same.sqlite3"))
         again.set_user("marta@test", "marta", "informador", "never")
-        made.parts.append((again, restarted_api, again._db))
+        made.add(again, restarted_api, again._db)
         assert arun(again.open(appointment))  # from the local copy: the backend is down
         run = again.engine(appointment.id).run
         assert run.record("greeting.hello").state.value == "done"
@@ -179,7 +157,7 @@ def test_offline_start_uses_the_office_policy_and_cached_levels_then_the_servers
 ):
     cb = checklist_backend
     # Vitoria-Gasteiz records with consent; titols-nautics needs basic identification.
-    appointment = _appointment(cb, "eu", "nerea", level="assistida", tramit="titols-nautics")
+    appointment = appointment_in(cb, "eu", "nerea", level="assistida", tramit="titols-nautics")
     service = made.service("nerea", "offline-start.sqlite3")
     assert service.recording_policy is RecordingPolicy.WITH_CONSENT
     catalogue = _catalogue(arun, service._api)
@@ -228,7 +206,7 @@ def test_a_call_opens_its_checklist_beside_it_and_a_readmission_keeps_progress(
     assert (checklists.full_name, checklists.office_name) == ("Nerea Etxeberria Agirre", "Vitoria-Gasteiz")
     until(lambda: checklists.identification_levels.get("titols-nautics") == "basic", what="catalogue")
 
-    appointment = _appointment(cb, "es", "nerea")
+    appointment = appointment_in(cb, "es", "nerea")
     assert not console.checklist_dock.isVisible()
     console.ctx.calls.call_started.emit(appointment)  # what CallService emits once the call is admitted
     until(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from console.sync.localdb import LocalDb
 from console.views.appointment_detail import AppointmentDetail
 from console.views.call_panel import CallPanel
 from console.views.checklist import ChecklistPanel, OverrideDialog
-from tests.checklists.support import ChecklistBackend
+from tests.checklists.support import ChecklistBackend, ChecklistServices, appointment_in
 from tests.citizen.conftest import Citizen, CitizenBackend
 from tests.helpers.identification import override_gate
 
@@ -35,44 +35,42 @@ def _env(console_home: Path, collect_on_the_gui_thread: None, loop_always_runnin
     """Console paths in tmp, GC on the GUI thread, the qasync loop seen as running."""
 
 
-class Services:
+class Services(ChecklistServices):
     """ChecklistServices of several 'consoles' (each its own API client and local file)."""
-
-    def __init__(self, cb: ChecklistBackend, arun: Callable[..., Any], tmp: Path) -> None:
-        self.cb, self.arun, self.tmp = cb, arun, tmp
-        self.made: list[tuple[ChecklistService, BackendApi, LocalDb]] = []
 
     def start(self, username: str = "marta", db_name: str = "") -> ChecklistService:
         api = BackendApi(self.cb.server.url)
         staff = self.arun(api.login(username, "demo"))
-        db = LocalDb(self.tmp / (db_name or f"{username}-{len(self.made)}.sqlite3"))
+        db = LocalDb(self.tmp / (db_name or f"{username}-{len(self.parts)}.sqlite3"))
         service = ChecklistService(api, db)
         service.set_user(f"{username}@test", username, staff.role)
-        self.made.append((service, api, db))
-        return service
-
-    def stop(self, service: ChecklistService) -> None:
-        for entry in list(self.made):
-            if entry[0] is service:
-                self.arun(service.shutdown())
-                entry[1].shutdown()
-                entry[2].close()
-                self.made.remove(entry)
+        return self.add(service, api, db)
 
 
 @pytest.fixture
 def services(checklist_backend, arun, tmp_path) -> Iterator[Services]:
     made = Services(checklist_backend, arun, tmp_path)
     yield made
-    for service, _api, _db in list(made.made):
-        made.stop(service)
+    made.stop_all()
 
 
 def _appointment(cb: ChecklistBackend, language: str = "es") -> Appointment:
-    appt = cb.appointment()
-    with sqlite3.connect(cb.db_path) as con:
-        con.execute("UPDATE appointment SET language = ? WHERE id = ?", (language, appt["id"]))
-    return Appointment.from_json({**appt, "language": language})
+    return appointment_in(cb, language)
+
+
+def _gated_call_panel(qtbot, service: ChecklistService, appointment: Appointment) -> CallPanel:
+    """A connected call panel whose gates come from the checklist service, as the console wires it."""
+    panel = CallPanel()
+    qtbot.addWidget(panel)
+    # The provider the composition root gives the agenda's detail pane too (console/app.py _gate_for).
+    panel.set_gate_provider(
+        lambda a, gate: (not service.blocked_reason(a.id, gate), service.blocked_reason(a.id, gate))
+    )
+    service.gates_changed.connect(panel.refresh_gates)
+    panel.show()
+    panel.start_call(appointment)
+    panel.set_state(CallState.CONNECTED)
+    return panel
 
 
 def _birth(appointment: Appointment) -> str:
@@ -401,16 +399,7 @@ def test_call_panel_gates_sending_documents_and_closing_resolved(
     service = services.start()
     appointment = _appointment(cb, "ca").with_changes(status=Status.IN_CALL)
     assert arun(service.open(appointment))
-    panel = CallPanel()
-    qtbot.addWidget(panel)
-    # The provider the composition root gives the agenda's detail pane too (console/app.py _gate_for).
-    panel.set_gate_provider(
-        lambda a, gate: (not service.blocked_reason(a.id, gate), service.blocked_reason(a.id, gate))
-    )
-    service.gates_changed.connect(panel.refresh_gates)
-    panel.show()
-    panel.start_call(appointment)
-    panel.set_state(CallState.CONNECTED)
+    panel = _gated_call_panel(qtbot, service, appointment)
     upload, note = panel.documents.upload, panel.documents.gate_note
     assert not upload.isEnabled()
     assert note.isVisible(), note.text()
@@ -449,15 +438,7 @@ def test_call_panel_sends_on_informativa_only_after_a_supervisors_override(
     appt = cb.appointment(level="informativa")
     appointment = Appointment.from_json(appt).with_changes(status=Status.IN_CALL)
     assert arun(service.open(appointment))
-    panel = CallPanel()
-    qtbot.addWidget(panel)
-    panel.set_gate_provider(
-        lambda a, gate: (not service.blocked_reason(a.id, gate), service.blocked_reason(a.id, gate))
-    )
-    service.gates_changed.connect(panel.refresh_gates)
-    panel.show()
-    panel.start_call(appointment)
-    panel.set_state(CallState.CONNECTED)
+    panel = _gated_call_panel(qtbot, service, appointment)
     upload, note = panel.documents.upload, panel.documents.gate_note
     # No item opens it at this level: the level's own reason is shown.
     assert not upload.isEnabled() and note.isVisible()
