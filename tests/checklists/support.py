@@ -17,10 +17,19 @@ from console.scripts import ChecklistEngine
 from console.services.checklist import ChecklistService
 from console.sync.api import BackendApi
 from console.sync.localdb import LocalDb
+from console.views.checklist import ChecklistPanel
 from tests.helpers.backend_server import BackendProcess
 from tests.helpers.identification import clock, dicts, engine_from, set_level
 
-__all__ = ["ChecklistBackend", "ChecklistServices", "appointment_in", "clock", "dicts", "engine_from"]
+__all__ = [
+    "ChecklistBackend",
+    "ChecklistServices",
+    "appointment_in",
+    "checklist_panel",
+    "clock",
+    "dicts",
+    "engine_from",
+]
 
 
 @dataclass
@@ -170,3 +179,20 @@ class ChecklistServices:
     def stop_all(self) -> None:
         for service, _api, _db in list(self.parts):
             self.stop(service)
+
+
+def checklist_panel(
+    qtbot: Any, service: ChecklistService, appointment: Appointment, arun: Callable[..., Any], *, active: bool
+) -> ChecklistPanel:
+    """The checklist panel on `appointment`'s opened run, shown at the dock's size; `active` also makes it
+    the active window (keyboard focus and shortcuts need that)."""
+    assert arun(service.open(appointment))
+    panel = ChecklistPanel(service)
+    qtbot.addWidget(panel)
+    panel.resize(520, 820)
+    panel.show_run(appointment.id)
+    panel.show()
+    if active:
+        panel.activateWindow()
+        qtbot.waitActive(panel)
+    return panel

@@ -19,7 +19,7 @@ from console.services.checklist import ChecklistService
 from console.sync.api import BackendApi
 from console.sync.localdb import LocalDb
 from console.views.checklist import ChecklistPanel
-from tests.checklists.support import ChecklistServices, appointment_in
+from tests.checklists.support import ChecklistServices, appointment_in, checklist_panel
 
 
 @pytest.fixture(autouse=True)
@@ -64,13 +64,7 @@ def _catalogue(arun: Callable[..., Any], api: BackendApi) -> dict[str, Tramit]:
 
 
 def _panel(qtbot, service: ChecklistService, appointment: Appointment, arun) -> ChecklistPanel:
-    assert arun(service.open(appointment))
-    panel = ChecklistPanel(service)
-    qtbot.addWidget(panel)
-    panel.resize(520, 820)
-    panel.show_run(appointment.id)
-    panel.show()
-    return panel
+    return checklist_panel(qtbot, service, appointment, arun, active=False)
 
 
 def _select(panel: ChecklistPanel, item_id: str) -> None:

@@ -23,7 +23,7 @@ from console.sync.localdb import LocalDb
 from console.views.appointment_detail import AppointmentDetail
 from console.views.call_panel import CallPanel
 from console.views.checklist import ChecklistPanel, OverrideDialog
-from tests.checklists.support import ChecklistBackend, ChecklistServices, appointment_in
+from tests.checklists.support import ChecklistBackend, ChecklistServices, appointment_in, checklist_panel
 from tests.citizen.conftest import Citizen, CitizenBackend
 from tests.helpers.identification import override_gate
 
@@ -80,15 +80,7 @@ def _birth(appointment: Appointment) -> str:
 
 
 def _panel(qtbot, service: ChecklistService, appointment: Appointment, arun) -> ChecklistPanel:
-    assert arun(service.open(appointment))
-    panel = ChecklistPanel(service)
-    qtbot.addWidget(panel)
-    panel.resize(520, 820)
-    panel.show_run(appointment.id)
-    panel.show()
-    panel.activateWindow()
-    qtbot.waitActive(panel)  # keyboard focus and shortcuts need the active window
-    return panel
+    return checklist_panel(qtbot, service, appointment, arun, active=True)
 
 
 def _select(panel: ChecklistPanel, item_id: str) -> None:
@@ -220,24 +212,7 @@ def test_gates_block_close_as_resolved_until_required_items_are_done(
     detail.outcome.setCurrentIndex(detail.outcome.findData("resolved"))
     assert not button.isEnabled()
 
-    engine = service.engine(appointment.id)
-    assert engine is not None
-    for item_id in engine.gate_status("close_resolved").missing:
-        item = engine.run.item(item_id)
-        values: dict[str, object] = {}
-        if item.kind.value == "id_document":
-            values = {"doc_type": "dni", "number": "12345678Z", "expiry": EXPIRY}
-        elif item.kind.value == "data_match":
-            values = {"name": appointment.citizen_name, "birth_date": _birth(appointment)}
-        elif item.kind.value == "consent":
-            values = {"granted": True}
-        elif item.kind.value == "automatic":
-            _verify_pin(cb, appointment.id)
-            # What the console's event stream delivers (backend/checklists/facts.py).
-            data = {"appointment_id": appointment.id, "fact": "pin_verified", "value": True}
-            service.on_server_event(ServerEvent("checklist.fact", data))
-            continue
-        assert service.tick(appointment.id, item_id, values) == "", item_id
+    _tick_missing(service, cb, appointment, "close_resolved", birth_date=_birth(appointment))
     assert button.isEnabled() and not detail.gate_note.isVisible()
     until(lambda: service.unsent(appointment.id) == 0, what="sent")
     assert cb.get(appointment.id).json()["gates"]["close_resolved"]["allowed"] is True  # the server agrees
@@ -368,9 +343,14 @@ def test_offline_tick_is_queued_and_replayed_when_the_backend_returns(
 
 
 def _tick_missing(
-    service: ChecklistService, cb: ChecklistBackend, appointment: Appointment, gate: str
+    service: ChecklistService,
+    cb: ChecklistBackend,
+    appointment: Appointment,
+    gate: str,
+    birth_date: str = "",
 ) -> None:
-    """Ticks what keeps `gate` closed, as the informador would in the panel (the PIN by a real exchange)."""
+    """Ticks what keeps `gate` closed, as the informador would in the panel (the PIN by a real exchange);
+    the date of birth typed is `birth_date`, or the run's own."""
     engine = service.engine(appointment.id)
     assert engine is not None
     birth = engine.run.appointment.birth_date
@@ -380,12 +360,13 @@ def _tick_missing(
         if item.kind.value == "id_document":
             values = {"doc_type": "dni", "number": "12345678Z", "expiry": EXPIRY}
         elif item.kind.value == "data_match":
-            born = birth.isoformat() if birth else "17/05/1980"
+            born = birth_date or (birth.isoformat() if birth else "17/05/1980")
             values = {"name": appointment.citizen_name, "birth_date": born}
         elif item.kind.value == "consent":
             values = {"granted": True}
         elif item.kind.value == "automatic":
             _verify_pin(cb, appointment.id)
+            # What the console's event stream delivers (backend/checklists/facts.py).
             data = {"appointment_id": appointment.id, "fact": "pin_verified", "value": True}
             service.on_server_event(ServerEvent("checklist.fact", data))
             continue
