@@ -663,6 +663,8 @@ class Console(QObject):
         await self.ctx.calls.shutdown()  # every peer connection, track, device stream and thread
         await self.ctx.checklists.shutdown()
         await self.pool.stop()  # offline on the boards at once
+        for wizard in list(getattr(self, "_wizards", {}).values()):
+            await wizard.save_and_close()  # what is on screen, not yet saved by the 2 s timer
         await drain()
         await self.ctx.session.shutdown()
         self.shutting_down.emit()

@@ -753,6 +753,7 @@ class TramitWizard(QWizard):
         self._debounce.setInterval(SAVE_DEBOUNCE_MS)
         self._debounce.timeout.connect(self.save_now)
         self._loading = False  # set while pages are refilled from a loaded draft: not an edit
+        self._closing = False
         self._shown: WizardPage | None = None
         self.currentIdChanged.connect(self._on_page_changed)
         service.server_changed.connect(self.on_server_changed)
@@ -820,9 +821,21 @@ class TramitWizard(QWizard):
 
     def done(self, result: int) -> None:
         # Finish, Cancel, Escape and the window's close button all end here: save what is on screen.
-        self.save_now()
+        if not self._closing:
+            self.save_now()
         self._shown = None
         super().done(result)
+
+    async def save_and_close(self) -> None:
+        """The console quits: save what is on screen and wait for it (shutdown cancels background tasks)."""
+        self._debounce.stop()
+        self._closing = True
+        page = self._shown or self.currentPage()
+        if isinstance(page, WizardPage):
+            self.draft = page.save_to(self.draft)
+        await self.service.save(self.draft)
+        if not sip.isdeleted(self):
+            self.done(0)
 
     async def _save(self, draft: WizardDraft) -> None:
         saved = await self.service.save(draft)

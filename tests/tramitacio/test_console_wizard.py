@@ -458,3 +458,16 @@ def test_console_killed_offline_keeps_the_draft_and_sends_it_after_restart(
     assert wizard.pages["form"].editors["telefon"].text() == "612 345 678"
     assert not console.ctx.wizard.drafts[c.appointment_id].pending
     wizard.close()
+
+
+def test_quitting_the_console_saves_the_open_wizard(
+    tb: CitizenBackend, consoles: Any, until: Any, arun: Any
+) -> None:
+    c, _ch = identified(tb)
+    assert put_draft(tb, c, 0, {"nom_complet": "Anna"}, step="form").status_code == 200
+    console = consoles.start(tb.server.url)
+    consoles.login(console)
+    wizard = _open(console, until, arun, c.appointment_id)
+    _set(wizard.pages["form"], "telefon", "612 345 678")  # no edit signal: no timer runs
+    consoles.stop(console)  # quit before any save: shutdown closes the wizard, which saves
+    assert _form(tb, c) == {"nom_complet": "Anna", "telefon": "612 345 678"}
