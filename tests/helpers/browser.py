@@ -233,3 +233,10 @@ def serious_axe_violations(page: Any) -> list[str]:
         for v in results.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def shot_and_axe(page: Any, path: str, name: str) -> None:
+    """A full-page screenshot of this state at `path`, and axe-core on it (WCAG, as every page state)."""
+    page.screenshot(path=path, full_page=True)
+    serious = serious_axe_violations(page)
+    assert serious == [], f"{name}: {serious}"

@@ -147,3 +147,17 @@ def pdf_text(data: bytes, tmp: Path) -> str:
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, timeout=30, check=True
     )
     return r.stdout
+
+
+def admit_when_waiting(cb: CitizenBackend, c: Citizen, page: Any) -> None:
+    """The informador (API) admits the citizen once the backend has them in the waiting room (bounded
+    poll on the page's clock)."""
+    for _ in range(100):
+        appt = httpx.get(f"{cb.api}/appointments/{c.appointment_id}", headers=c.staff, timeout=10).json()
+        if appt["status"] == "waiting":
+            break
+        page.wait_for_timeout(50)
+    r = httpx.post(
+        f"{cb.api}/appointments/{c.appointment_id}/admit", json={"version": appt["version"]}, headers=c.staff
+    )
+    assert r.status_code == 200, r.text

@@ -12,9 +12,10 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.citizen.conftest import CitizenBackend
-from tests.helpers.browser import serious_axe_violations, wait_js
+from tests.helpers.browser import shot_and_axe, wait_js
 from tests.tramitacio.conftest import (
     VALID_FORM,
+    admit_when_waiting,
     attended_appointment,
     check_documents,
     identify,
@@ -31,9 +32,7 @@ PHONE = {"width": 390, "height": 844}
 
 def shot(page: Page, name: str) -> None:
     """A screenshot of this state of the tràmit panel, and axe-core on it (WCAG, as every page state)."""
-    page.screenshot(path=f"/tmp/tramitacio-{name}.png", full_page=True)
-    serious = serious_axe_violations(page)
-    assert serious == [], f"{name}: {serious}"
+    shot_and_axe(page, f"/tmp/tramitacio-{name}.png", name)
 
 
 def join(cb: CitizenBackend, page: Page, c) -> None:  # type: ignore[no-untyped-def]
@@ -42,15 +41,7 @@ def join(cb: CitizenBackend, page: Page, c) -> None:  # type: ignore[no-untyped-
     page.get_by_label("El PIN de 6 xifres que us hem enviat per SMS").fill(c.pin)
     page.get_by_role("button", name="Entra").click()
     page.get_by_role("heading", name="L'informador us admetrà").wait_for()
-    for _ in range(100):
-        appt = httpx.get(f"{cb.api}/appointments/{c.appointment_id}", headers=c.staff, timeout=10).json()
-        if appt["status"] == "waiting":
-            break
-        page.wait_for_timeout(50)
-    r = httpx.post(
-        f"{cb.api}/appointments/{c.appointment_id}/admit", json={"version": appt["version"]}, headers=c.staff
-    )
-    assert r.status_code == 200, r.text
+    admit_when_waiting(cb, c, page)
     page.get_by_role("button", name="Penja").wait_for()
 
 

@@ -10,9 +10,10 @@ from playwright.sync_api import Browser, Page
 
 from backend.tramitacio.texts import TEXTS
 from tests.citizen.conftest import Citizen, CitizenBackend
-from tests.helpers.browser import serious_axe_violations
+from tests.helpers.browser import shot_and_axe
 from tests.tramitacio.conftest import (
     VALID_FORM,
+    admit_when_waiting,
     attended_appointment,
     check_documents,
     identify,
@@ -28,9 +29,7 @@ ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
 def shot(page: Page, name: str) -> None:
-    page.screenshot(path=f"/tmp/tramitacio-ar-{name}.png", full_page=True)
-    serious = serious_axe_violations(page)
-    assert serious == [], f"{name}: {serious}"
+    shot_and_axe(page, f"/tmp/tramitacio-ar-{name}.png", name)
 
 
 def join_in_arabic(cb: CitizenBackend, page: Page, c: Citizen) -> dict[str, str]:
@@ -44,15 +43,7 @@ def join_in_arabic(cb: CitizenBackend, page: Page, c: Citizen) -> dict[str, str]
     assert info.value.status == 200
     headers = {"Authorization": f"Bearer {info.value.json()['citizen_token']}"}
     page.locator("#step-waiting").wait_for()
-    for _ in range(100):
-        appt = httpx.get(f"{cb.api}/appointments/{c.appointment_id}", headers=c.staff, timeout=10).json()
-        if appt["status"] == "waiting":
-            break
-        page.wait_for_timeout(50)
-    r = httpx.post(
-        f"{cb.api}/appointments/{c.appointment_id}/admit", json={"version": appt["version"]}, headers=c.staff
-    )
-    assert r.status_code == 200, r.text
+    admit_when_waiting(cb, c, page)
     page.locator("#hang-up").wait_for()
     return headers
 
