@@ -87,6 +87,23 @@ class _DictTable(QAbstractTableModel):
         self.endResetModel()
 
 
+class _TramitTable(_DictTable):
+    """A table with a column that names the tràmit in the UI language (tramit_name, set by the service
+    once the catalogue is known)."""
+
+    TRAMIT_COLUMN = 0
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.tramit_name: Callable[[str], str] = lambda code: code
+
+    def relabel_tramits(self) -> None:
+        """The catalogue arrived (it loads after the board) or the language changed: repaint names."""
+        if self._rows:
+            last = len(self._rows) - 1
+            self.dataChanged.emit(self.index(0, self.TRAMIT_COLUMN), self.index(last, self.TRAMIT_COLUMN))
+
+
 class InformadorsModel(_DictTable):
     HEADERS = (N_("Informador"), N_("Office"), N_("Languages"), N_("State"), N_("For"))
 
@@ -153,7 +170,7 @@ class InformadorsModel(_DictTable):
         return None
 
 
-class WaitingModel(_DictTable):
+class WaitingModel(_TramitTable):
     HEADERS = (N_("Citizen"), N_("Office"), N_("Procedure"), N_("Language"), N_("Assigned"), N_("Waiting"))
     TRAMIT_COLUMN = 2
 
@@ -161,14 +178,6 @@ class WaitingModel(_DictTable):
         super().__init__(parent)
         self.alert_after_s = 600.0
         self.staff_names: dict[int, str] = {}
-        # code → name in the UI language; set by the service once the catalogue is known.
-        self.tramit_name: Callable[[str], str] = lambda code: code
-
-    def relabel_tramits(self) -> None:
-        """The catalogue arrived (it loads after the board) or the language changed: repaint names."""
-        if self._rows:
-            last = len(self._rows) - 1
-            self.dataChanged.emit(self.index(0, self.TRAMIT_COLUMN), self.index(last, self.TRAMIT_COLUMN))
 
     def waiting_s(self, row: dict[str, Any]) -> float:
         since = row.get("waiting_since")
@@ -254,19 +263,11 @@ def kpi_text(key: str, value: float | None) -> str:
     return formatting.number(value)
 
 
-class KpiModel(_DictTable):
+class KpiModel(_TramitTable):
     """Rows of the report's "offices" or "tramits". A tràmit row is named in the UI language once the
     catalogue is known (tramit_name), an office row by its name (table) or code (charts)."""
 
     HEADERS = tuple(label for _key, label in KPI_COLUMNS)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.tramit_name: Callable[[str], str] = lambda code: code
-
-    def relabel_tramits(self) -> None:
-        if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
 
     def _tramit_label(self, row: dict[str, Any]) -> str:
         code = str(row["tramit_code"])
@@ -305,26 +306,17 @@ class KpiModel(_DictTable):
         return None
 
 
-class PoolAppointmentsModel(_DictTable):
+class PoolAppointmentsModel(_TramitTable):
     """Today's pool appointments nobody has taken and whose citizen is not here yet (those who are
     waiting are in the waiting list): the supervisor may give one to an informador ahead of time."""
 
     HEADERS = (N_("Time"), N_("Citizen"), N_("Office"), N_("Procedure"), N_("Language"))
     TRAMIT_COLUMN = 3
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.tramit_name: Callable[[str], str] = lambda code: code
-
     @staticmethod
     def wanted(item: dict[str, Any]) -> bool:
         """Of the pool's items (GET /pool): appointments, not yet waiting."""
         return item.get("kind") == "appointment" and not item.get("waiting_since")
-
-    def relabel_tramits(self) -> None:
-        if self._rows:
-            last = len(self._rows) - 1
-            self.dataChanged.emit(self.index(0, self.TRAMIT_COLUMN), self.index(last, self.TRAMIT_COLUMN))
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Override QAbstractItemModel::data. Citizen names are data, never markup (plain text views)."""
