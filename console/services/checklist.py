@@ -75,6 +75,16 @@ class OpenRun:
         return len(self.engine.run.events) - self.acked_seq
 
 
+def _server_context(body: dict[str, Any]) -> ScriptContext:
+    """The context in the server's GET .../checklist answer (KeyError/ValueError when it is malformed)."""
+    ctx = body["context"]
+    return ScriptContext(
+        AttentionLevel(ctx["attention_level"]),
+        IdentificationLevel(ctx["identification_level"]),
+        RecordingPolicy(ctx["recording_policy"]),
+    )
+
+
 def _language(code: str) -> Language:
     try:
         return Language(code)
@@ -270,12 +280,7 @@ class ChecklistService(QObject):
         script = await self._script(str(body["script_id"]))
         if script is None:
             return None
-        ctx = body["context"]
-        context = ScriptContext(
-            AttentionLevel(ctx["attention_level"]),
-            IdentificationLevel(ctx["identification_level"]),
-            RecordingPolicy(ctx["recording_policy"]),
-        )
+        context = _server_context(body)
         facts = AppointmentFacts.from_dict(body["appointment"])
         server_events = [ChecklistEvent.from_dict(e) for e in body.get("events") or []]
         clock = self._clock_for(appointment)
@@ -555,12 +560,7 @@ class ChecklistService(QObject):
         if body is not None:
             try:
                 script = self._server_script(str(body.get("script_id") or script.id), script)
-                ctx = body["context"]
-                context = ScriptContext(
-                    AttentionLevel(ctx["attention_level"]),
-                    IdentificationLevel(ctx["identification_level"]),
-                    RecordingPolicy(ctx["recording_policy"]),
-                )
+                context = _server_context(body)
                 facts = AppointmentFacts.from_dict(body["appointment"])
             except (KeyError, TypeError, ValueError, ScriptError) as exc:
                 log.sync.warning("server checklist context unusable, keeping mine: %s", exc)
