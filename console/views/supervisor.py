@@ -153,10 +153,10 @@ class ReassignDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(_("Reassign"))
         layout = QVBoxLayout(self)
-        label = QLabel(_("Give this citizen to:"))
-        layout.addWidget(label)
+        prompt = QLabel(_("Give this citizen to:"))
+        layout.addWidget(prompt)
         self.choice = QComboBox()
-        label.setBuddy(self.choice)  # the screen reader names the list by its label
+        prompt.setBuddy(self.choice)  # the screen reader names the list by its label
         self.choice.addItem(_("The shared pool"), None)
         for row in informadors:
             label = f"{row.get('full_name')} ({row.get('office_code')}) · {state_name(str(row.get('state')))}"

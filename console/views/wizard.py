@@ -42,6 +42,7 @@ from console.call.state import CallState
 from console.i18n import _
 from console.services.tasks import spawn
 from console.services.wizard import GateProvider, WizardDraft, WizardService
+from console.views.tone import set_tone
 
 ATTENDED_GATE = "attended_mode"
 SAVE_DEBOUNCE_MS = 2000  # a draft is saved this long after the last edit (one timer, no polling)
@@ -341,8 +342,7 @@ class FormPage(WizardPage):
             editor.setObjectName(f"field_{spec.key}")
             error = _plain()
             error.setObjectName(f"error_{spec.key}")
-            error.setProperty("role", "error")
-            error.setStyleSheet("color: #b3261e;")
+            set_tone(error, "error")
             error.hide()
             box = QWidget()
             col = QVBoxLayout(box)
@@ -745,7 +745,7 @@ class TramitWizard(QWizard):
         self.notice = _plain()
         self.notice.setObjectName("wizardNotice")
         self.notice.setMaximumWidth(220)
-        self.notice.setStyleSheet("color: #8a4b00;")
+        set_tone(self.notice, "note")
         self.notice.hide()
         self.setSideWidget(self.notice)
         self._debounce = QTimer(self)

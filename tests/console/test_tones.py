@@ -7,6 +7,9 @@ stay light-themed in high contrast (dark text on black), which is how such bugs 
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from PyQt6.QtWidgets import QApplication, QLabel, QPushButton
 
@@ -14,6 +17,7 @@ from console import resources
 from console.views.tone import set_tone
 from tests.console.test_agenda_model import contrast
 
+ROOT = Path(__file__).resolve().parents[2]
 MINIMUM = {"light": 4.5, "high_contrast": 7.0}
 
 
@@ -51,3 +55,18 @@ def test_a_tone_takes_the_theme_colours(qtbot, theme: str) -> None:
         assert label.palette().windowText().color().name() != variables["error"]
     finally:
         app.setStyleSheet(previous)
+
+
+def test_no_view_writes_a_colour_of_its_own() -> None:
+    """A colour written in a view stays light-themed in high contrast (dark text on black, the bug
+    this module was made for): views say a tone and console/resources.py's themes colour it."""
+    literal = re.compile(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b|\b(?:color|background)\s*:")
+    views = sorted((ROOT / "console" / "views").glob("*.py"))
+    assert len(views) > 10
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in views
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if literal.search(line)
+    ]
+    assert offenders == []
