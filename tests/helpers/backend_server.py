@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from tests.helpers.processes import stop_process
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 READY = re.compile(r"videoatencio backend listening on (http://127\.0\.0\.1:(\d+))")
 START_TIMEOUT_S = 30.0
@@ -100,7 +102,7 @@ class BackendProcess:
                     return m.group(1)
         finally:
             sel.close()
-        self._kill(proc)
+        stop_process(proc)
         raise RuntimeError(f"backend did not start; log:\n{self.log_text()}")
 
     def log_text(self) -> str:
@@ -111,20 +113,8 @@ class BackendProcess:
 
     def stop(self) -> None:
         if self.proc is not None:
-            self._kill(self.proc)
+            stop_process(self.proc)
             self.proc = None
-
-    @staticmethod
-    def _kill(proc: subprocess.Popen[str]) -> None:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-        if proc.stdout is not None:
-            proc.stdout.close()
 
     # Helpers for tests.
     def login(self, username: str, password: str = "demo") -> dict[str, Any]:

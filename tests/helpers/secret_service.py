@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.helpers.processes import stop_process
+
 START_TIMEOUT_S = 15.0
 
 
@@ -28,19 +30,6 @@ def _first_line(proc: subprocess.Popen[str], what: str) -> str:
             if line:
                 return line
     raise RuntimeError(f"{what} did not start (exit code {proc.poll()})")
-
-
-def _stop(proc: subprocess.Popen[str]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-    for stream in (proc.stdin, proc.stdout):
-        if stream is not None:
-            stream.close()
 
 
 def _wait_for_secrets(env: dict[str, str], keyring_proc: subprocess.Popen[str]) -> None:
@@ -106,5 +95,5 @@ def private_secret_service(root: Path, password: str = "test") -> Iterator[dict[
         yield env
     finally:
         if daemon is not None:
-            _stop(daemon)
-        _stop(bus)
+            stop_process(daemon)
+        stop_process(bus)
