@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -100,3 +102,28 @@ def waiting_appointments(c: httpx.Client, staff_id: int, n: int) -> list[dict[st
         assert r.status_code == 200, r.text
         out.append(r.json())
     return out
+
+
+def take_race(server: BackendProcess, path: str, tokens: list[str]) -> list[httpx.Response]:
+    """Every token POSTs `path` (a take) at once, each on its own connection, released together by a
+    barrier: the answers, in the tokens' order."""
+    barrier = threading.Barrier(len(tokens))
+
+    def take(token: str) -> httpx.Response:
+        with httpx.Client(base_url=server.api, timeout=30) as http:
+            barrier.wait()
+            return http.post(path, headers={"Authorization": f"Bearer {token}"})
+
+    with ThreadPoolExecutor(len(tokens)) as pool:
+        return list(pool.map(take, tokens))
+
+
+def take_and_admit(c: httpx.Client, ticket_id: str) -> dict[str, Any]:
+    """The informador takes the walk-in and admits the citizen; the admitted appointment."""
+    r = c.post(f"/pool/walkin/{ticket_id}/take")
+    assert r.status_code == 200, r.text
+    appt = r.json()["appointment"]
+    r = c.post(f"/appointments/{appt['id']}/admit", json={"version": appt["version"]})
+    assert r.status_code == 200, r.text
+    admitted: dict[str, Any] = r.json()
+    return admitted

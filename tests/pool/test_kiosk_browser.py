@@ -12,7 +12,7 @@ from backend.pool.seed import demo_kiosk_token
 from tests.backend.support import client
 from tests.helpers.backend_server import BackendProcess, session_day
 from tests.helpers.browser import wait_js
-from tests.pool.support import available
+from tests.pool.support import available, take_and_admit
 
 pytestmark = pytest.mark.browser
 TABLET = {"width": 1024, "height": 768}
@@ -93,16 +93,11 @@ def test_kiosk_call_then_wipe(fresh_backend, browser):
     page.screenshot(path="/tmp/kiosk-waiting.png")
     with client(fresh_backend, "jordi") as jordi:
         available(fresh_backend, jordi.headers)
-        r = jordi.post(f"/pool/walkin/{ticket['id']}/take")
-        assert r.status_code == 200, r.text
-        appt = r.json()["appointment"]
-        r = jordi.post(f"/appointments/{appt['id']}/admit", json={"version": appt["version"]})
-        assert r.status_code == 200, r.text
+        appt = take_and_admit(jordi, ticket["id"])
         wait_js(page, "document.body.dataset.screen === 'call'")
         # The camera and microphone are live during the call (so "ended" below means the wipe did it).
         wait_js(page, "window.__kioskTestStreams.length > 0")
         assert sorted(_tracks(page)) == ["audio:live", "video:live"], _tracks(page)
-        appt = r.json()
         r = jordi.patch(
             f"/appointments/{appt['id']}",
             json={"version": appt["version"], "status": "completed", "outcome": "referred"},

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import httpx
 import pytest
 
 from backend.pool.seed import demo_kiosk_token
 from tests.backend.support import SseReader, assert_envelope, client
-from tests.pool.support import add_informador, available
+from tests.pool.support import add_informador, available, take_race, waiting_appointments
 
 
 def _ticket(server, office: str, language: str, tramit: str) -> dict:
@@ -59,17 +56,7 @@ def test_take_race_has_exactly_one_winner(fresh_backend):
     tokens = [fresh_backend.login(u)["access_token"] for u in users for _ in range(3)]  # 9 clients
     with client(fresh_backend, "marta") as c:
         ticket = _ticket(fresh_backend, "BCN", "ca", _a_tramit(c))["ticket"]
-    barrier = threading.Barrier(len(tokens))
-
-    def take(token: str) -> httpx.Response:
-        with httpx.Client(base_url=fresh_backend.api, timeout=30) as http:
-            barrier.wait()
-            return http.post(
-                f"/pool/walkin/{ticket['id']}/take", headers={"Authorization": f"Bearer {token}"}
-            )
-
-    with ThreadPoolExecutor(len(tokens)) as pool:
-        results = list(pool.map(take, tokens))
+    results = take_race(fresh_backend, f"/pool/walkin/{ticket['id']}/take", tokens)
     codes = sorted(r.status_code for r in results)
     assert codes == [200] + [409] * (len(tokens) - 1), [r.text for r in results]
     winner = next(r for r in results if r.status_code == 200).json()
@@ -82,23 +69,9 @@ def test_take_race_has_exactly_one_winner(fresh_backend):
             )
 
 
-def _waiting_appointments(server, c: httpx.Client, n: int) -> list[dict]:
-    mine = [
-        a
-        for a in c.get("/appointments").json()
-        if a["staff_id"] == 4 and a["status"] in ("scheduled", "confirmed")
-    ]
-    out = []
-    for a in mine[:n]:
-        r = c.patch(f"/appointments/{a['id']}", json={"version": a["version"], "status": "waiting"})
-        assert r.status_code == 200, r.text
-        out.append(r.json())
-    return out
-
-
 def test_office_call_limit_on_admit_and_take(fresh_backend):
     with client(fresh_backend, "nerea") as nerea:
-        appts = _waiting_appointments(fresh_backend, nerea, 3)
+        appts = waiting_appointments(nerea, 4, 3)  # 4: nerea
         assert len(appts) == 3
         for a in appts[:2]:
             r = nerea.post(f"/appointments/{a['id']}/admit", json={"version": a["version"]})

@@ -20,6 +20,8 @@ from tests.pool.support import (
     database,
     poll,
     set_skills,
+    take_and_admit,
+    take_race,
     ticket,
     waiting_appointments,
 )
@@ -146,11 +148,7 @@ def test_take_needs_presence_available_and_no_call_in_progress(fresh_backend):
         assert "You are wrapping up on the board" in refused["detail"]
         assert ("walkin", first["id"]) in _pool_ids(jordi)  # nothing was taken
         available(fresh_backend, jordi.headers)
-        r = jordi.post(f"/pool/walkin/{first['id']}/take")
-        assert r.status_code == 200, r.text
-        appt = r.json()["appointment"]
-        r = jordi.post(f"/appointments/{appt['id']}/admit", json={"version": appt["version"]})
-        assert r.status_code == 200, r.text
+        appt = take_and_admit(jordi, first["id"])
         # Presence still says available (a console that did not say otherwise): the call decides.
         for r in (jordi.post("/pool/take-next"), jordi.post(f"/pool/walkin/{second['id']}/take")):
             body = assert_envelope(r, 409, "in_a_call")
@@ -239,17 +237,7 @@ def test_take_race_on_a_pool_appointment_has_one_winner(fresh_backend):
             if i["kind"] == "appointment" and i["language"] in ("ca", "es")
         )
     tokens = [fresh_backend.login(u)["access_token"] for u in users for _ in range(3)]
-    barrier = threading.Barrier(len(tokens))
-
-    def take(token: str) -> httpx.Response:
-        with httpx.Client(base_url=fresh_backend.api, timeout=30) as http:
-            barrier.wait()
-            return http.post(
-                f"/pool/appointment/{target['id']}/take", headers={"Authorization": f"Bearer {token}"}
-            )
-
-    with ThreadPoolExecutor(len(tokens)) as pool:
-        results = list(pool.map(take, tokens))
+    results = take_race(fresh_backend, f"/pool/appointment/{target['id']}/take", tokens)
     assert sorted(r.status_code for r in results) == [200] + [409] * 8, [r.text for r in results]
     winner = next(r for r in results if r.status_code == 200).json()["appointment"]["staff_id"]
     for r in results:
