@@ -223,6 +223,21 @@ def gate_refusal(session: Session, appt: Appointment, gate: Gate, *, require_run
     return None if status.allowed else list(status.reasons)
 
 
+def require_identification(
+    session: Session, appt: Appointment, gate: Gate, *, needs: str, field: str
+) -> None:
+    """422 identification_incomplete unless the stored checklist opens `gate` (a run must be recorded):
+    the message says what `needs` the identification and why not yet, on `field`, with the gate and its
+    reasons for the console. For what acts on the citizen's personal data (attended mode, documents)."""
+    reasons = gate_refusal(session, appt, gate, require_run=True)
+    if reasons:
+        msg = f"{needs}: " + " ".join(reasons)
+        raise ApiError(
+            422, "identification_incomplete", msg, errors=[{"field": field, "message": msg}],
+            extra={"gate": gate.value, "reasons": reasons},
+        )  # fmt: skip
+
+
 # -- appending ----------------------------------------------------------------------------------------
 def _invalid(index: int, code: str, message: str, field: str = "") -> ApiError:
     where = f"events[{index}]" + (f".{field}" if field else "")

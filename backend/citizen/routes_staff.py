@@ -172,16 +172,13 @@ def _require_send_gate(session: Session, appt: Appointment) -> None:
     tell a filled-in form from a leaflet, and public information goes as a link in the chat (the
     informativa script says so; there the gate only opens by a supervisor's override). So every upload
     needs the checklist's send_personal_documents gate, with a run recorded (fails closed)."""
-    from backend.checklists.service import gate_refusal  # the engine only loads when needed
+    from backend.checklists.service import require_identification  # the engine only loads when needed
     from console.scripts import Gate
 
-    reasons = gate_refusal(session, appt, Gate.SEND_PERSONAL_DOCUMENTS, require_run=True)
-    if reasons:
-        msg = "Sending documents needs the citizen's identification first: " + " ".join(reasons)
-        raise ApiError(
-            422, "identification_incomplete", msg, errors=[{"field": "file", "message": msg}],
-            extra={"gate": Gate.SEND_PERSONAL_DOCUMENTS.value, "reasons": reasons},
-        )  # fmt: skip
+    require_identification(
+        session, appt, Gate.SEND_PERSONAL_DOCUMENTS,
+        needs="Sending documents needs the citizen's identification first", field="file",
+    )  # fmt: skip
 
 
 @router.get("/documents/{doc_id}", response_class=FileResponse, responses={404: {}})

@@ -140,16 +140,13 @@ def _require_identified(session: Session, t: Tramitacio, appt: Appointment) -> N
     attended_mode gate (full identification, or a supervisor's override), not only the console."""
     if t.level != "atesa":
         return  # assisted: the citizen acts on the portal themselves
-    from backend.checklists.service import gate_refusal  # the engine only loads when needed
+    from backend.checklists.service import require_identification  # the engine only loads when needed
     from console.scripts import Gate
 
-    reasons = gate_refusal(session, appt, Gate.ATTENDED_MODE, require_run=True)
-    if reasons:
-        msg = "Attended processing needs the citizen's full identification: " + " ".join(reasons)
-        raise ApiError(
-            422, "identification_incomplete", msg, errors=[{"field": "level", "message": msg}],
-            extra={"gate": Gate.ATTENDED_MODE.value, "reasons": reasons},
-        )  # fmt: skip
+    require_identification(
+        session, appt, Gate.ATTENDED_MODE,
+        needs="Attended processing needs the citizen's full identification", field="level",
+    )  # fmt: skip
 
 
 def _audit(session: Session, action: str, t: Tramitacio, staff_id: int | None, **data: Any) -> None:
