@@ -29,6 +29,7 @@ __all__ = [
     "clock",
     "dicts",
     "engine_from",
+    "select_item",
 ]
 
 
@@ -196,3 +197,10 @@ def checklist_panel(
         panel.activateWindow()
         qtbot.waitActive(panel)
     return panel
+
+
+def select_item(panel: ChecklistPanel, item_id: str) -> None:
+    """Makes `item_id` the panel's current item, as a click in its list would."""
+    row = panel.model.row_of(item_id)
+    assert row is not None
+    panel.list.setCurrentIndex(panel.model.index(row, 0))

@@ -19,7 +19,7 @@ from console.services.checklist import ChecklistService
 from console.sync.api import BackendApi
 from console.sync.localdb import LocalDb
 from console.views.checklist import ChecklistPanel
-from tests.checklists.support import ChecklistServices, appointment_in, checklist_panel
+from tests.checklists.support import ChecklistServices, appointment_in, checklist_panel, select_item
 
 
 @pytest.fixture(autouse=True)
@@ -67,12 +67,6 @@ def _panel(qtbot, service: ChecklistService, appointment: Appointment, arun) -> 
     return checklist_panel(qtbot, service, appointment, arun, active=False)
 
 
-def _select(panel: ChecklistPanel, item_id: str) -> None:
-    row = panel.model.row_of(item_id)
-    assert row is not None
-    panel.list.setCurrentIndex(panel.model.index(row, 0))
-
-
 def test_script_texts_name_the_tramit_the_office_and_the_person(made, arun, checklist_backend, qtbot):
     service = made.service("marta", "texts.sqlite3")
     service.set_catalogue(_catalogue(arun, service._api))
@@ -84,7 +78,7 @@ def test_script_texts_name_the_tramit_the_office_and_the_person(made, arun, chec
     assert "Bon dia, sóc Marta Puig i Serra," in panel.staff_text.text()
     assert not panel.fallback_note.isVisible()  # Spanish is in the script: nothing to mark
 
-    _select(panel, "purpose.confirm")
+    select_item(panel, "purpose.confirm")
     citizen, staff = panel.citizen_text.text(), panel.staff_text.text()
     assert "«Tarjeta acreditativa de la discapacidad»" in citizen  # the citizen's language
     assert "«Targeta acreditativa de la discapacitat»" in staff  # the informador's
@@ -105,7 +99,7 @@ def test_a_citizen_language_the_script_lacks_is_marked(made, arun, checklist_bac
     assert panel.fallback_note.text() == "(text in {es}: the script has no {ar} version)".format(
         es=language_name("es"), ar=language_name("ar")
     )
-    _select(panel, "purpose.confirm")
+    select_item(panel, "purpose.confirm")
     assert panel.fallback_note.isVisible()
     assert "«Tarjeta acreditativa de la discapacidad»" in panel.citizen_text.text()  # same language
 

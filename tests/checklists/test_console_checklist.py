@@ -23,7 +23,13 @@ from console.sync.localdb import LocalDb
 from console.views.appointment_detail import AppointmentDetail
 from console.views.call_panel import CallPanel
 from console.views.checklist import ChecklistPanel, OverrideDialog
-from tests.checklists.support import ChecklistBackend, ChecklistServices, appointment_in, checklist_panel
+from tests.checklists.support import (
+    ChecklistBackend,
+    ChecklistServices,
+    appointment_in,
+    checklist_panel,
+    select_item,
+)
 from tests.citizen.conftest import Citizen, CitizenBackend
 from tests.helpers.identification import override_gate
 
@@ -81,12 +87,6 @@ def _birth(appointment: Appointment) -> str:
 
 def _panel(qtbot, service: ChecklistService, appointment: Appointment, arun) -> ChecklistPanel:
     return checklist_panel(qtbot, service, appointment, arun, active=True)
-
-
-def _select(panel: ChecklistPanel, item_id: str) -> None:
-    row = panel.model.row_of(item_id)
-    assert row is not None
-    panel.list.setCurrentIndex(panel.model.index(row, 0))
 
 
 def _server_events(
@@ -153,7 +153,7 @@ def test_invalid_dni_shows_the_engine_message_and_records_nothing(
     service = services.start()
     appointment = _appointment(checklist_backend)
     panel = _panel(qtbot, service, appointment, arun)
-    _select(panel, "identification.document")
+    select_item(panel, "identification.document")
     editor = panel._editor
     assert editor is not None
     editor.number.setText("12345678A")  # type: ignore[attr-defined]
