@@ -198,8 +198,7 @@ class AgendaView(QWidget):
         self.table_stack.addWidget(self.table)
         self.table_stack.addWidget(self.empty)
 
-        self.detail = AppointmentDetail(self)
-        self.detail.setMinimumWidth(320)
+        self.detail = AppointmentDetail(self)  # its own minimumSizeHint keeps its buttons whole
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.table_stack)
         splitter.addWidget(self.detail)

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from PyQt6.QtCore import Qt, pyqtBoundSignal, pyqtSignal
+from PyQt6.QtCore import QSize, Qt, pyqtBoundSignal, pyqtSignal
 from PyQt6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -33,6 +33,9 @@ def _plain_label(parent: QWidget) -> QLabel:
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+MIN_WIDTH = 320  # the detail pane beside the agenda table
 
 
 class AppointmentDetail(QFrame):
@@ -176,6 +179,12 @@ class AppointmentDetail(QFrame):
         self._rebuild_actions(a)
         self._update_call_actions()
 
+    def minimumSizeHint(self) -> QSize:
+        """At least 320 px, and never narrower than a row of two status buttons: translated labels
+        ("Ciudadano en espera") were cut when the agenda's splitter squeezed the pane to a fixed 320."""
+        hint = super().minimumSizeHint()
+        return QSize(max(MIN_WIDTH, hint.width()), hint.height())
+
     def _rebuild_actions(self, a: Appointment) -> None:
         for button in self.action_buttons.values():
             self.actions_box.removeWidget(button)
@@ -189,6 +198,7 @@ class AppointmentDetail(QFrame):
             button.clicked.connect(lambda _checked=False, s=status: self._on_action_clicked(s))
             self.actions_box.addWidget(button, i // 2, i % 2)
             self.action_buttons[str(status)] = button
+        self.updateGeometry()  # the splitter re-reads minimumSizeHint for the new labels
         self.actions_title.setVisible(bool(targets))
         self.outcome_row.setVisible(Status.COMPLETED in targets)
         self.refresh_gates()

@@ -46,6 +46,9 @@ def test_views_in_each_language_and_theme(lang, theme, backend_server, consoles,
         assert agenda.select_appointment(appt.id)
         until(lambda: agenda.detail.appointment is not None, what="detail")
         save(window, f"console-{lang}-{theme}-2-agenda")
+        # Every status button shows its whole translated label (Spanish ones were cut at 320 px).
+        cut = [b.text() for b in agenda.detail.action_buttons.values() if b.width() < b.sizeHint().width()]
+        assert cut == [], cut
         console.open_checklist(appt)
         until(lambda: console.checklist_dock.isVisible() and console.checklist_panel.list.model() is not None)
         until(lambda: console.checklist_panel.list.model().rowCount() > 5, what="the checklist's items")
