@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright
+from playwright.sync_api import Browser, Page, Playwright, Route
 
 from tests.citizen.conftest import CitizenBackend
 from tests.helpers.browser import serious_axe_violations, wait_js
@@ -134,3 +134,37 @@ def _pdf() -> bytes:
     from tests.citizen.test_documents import pdf
 
     return pdf()
+
+
+def test_controls_wait_for_the_first_catalogue(citizen_backend: CitizenBackend, browser: Browser) -> None:
+    """On a slow network the first catalogue arrives late: until the page has bound its handlers,
+    Continue and the language picker are disabled (a click then did nothing, and a language picked
+    then was undone by the late load); once it arrives both work."""
+    c = citizen_backend.prepare("pau")
+    context = browser.new_context(viewport=VIEWPORTS["phone"], locale="ca-ES")
+    held: list[Route] = []
+
+    def hold_the_first(route: Route) -> None:  # the first catalogue waits until the test lets it go
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    context.route("**/c-i18n/**", hold_the_first)
+    try:
+        page = context.new_page()
+        page.goto(c.url)
+        for _ in range(200):
+            if held:
+                break
+            page.wait_for_timeout(25)  # Playwright dispatches the route handler while it waits
+        assert held, "the page never asked for its catalogue"
+        assert page.locator("#devices-continue").is_disabled()
+        assert page.locator("#language").is_disabled()
+        held[0].continue_()
+        page.select_option("#language", "es")  # waits until enabled
+        page.click("#devices-continue")
+        wait_js(page, "!document.getElementById('step-pin').hidden")
+        assert page.evaluate("document.documentElement.lang") == "es"
+    finally:
+        context.close()

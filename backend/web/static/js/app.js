@@ -397,6 +397,12 @@ function finish(title, text) {
 
 // --- start ------------------------------------------------------------------------------------------
 
+// The language picker and Continue are disabled in the HTML until their handlers exist: a click while
+// the first catalogue loads (a slow network) would otherwise do nothing, or be undone by that load.
+function ready(...ids) {
+  for (const id of ids) $(id).disabled = false;
+}
+
 async function main() {
   await applyLanguage(initialLanguage());
   $("language").addEventListener("change", (e) => applyLanguage(e.target.value));
@@ -404,6 +410,7 @@ async function main() {
     say($("party-name"), "Citizen");
     document.querySelector(".panel[aria-labelledby='docs-title']").hidden = true; // documents are the citizen's
     $("devices-continue").addEventListener("click", joinAsInterpreter);
+    ready("language", "devices-continue");
     $("toggle-mic").addEventListener("click", (e) => toggleTrack("audio", e.currentTarget, "Unmute", "Mute"));
     $("toggle-camera").addEventListener("click", (e) =>
       toggleTrack("video", e.currentTarget, "Turn camera on", "Turn camera off"),
@@ -415,6 +422,7 @@ async function main() {
     return;
   }
   if (!joinToken()) {
+    ready("language"); // the message can still be read in another language
     finish("This link is not complete", "Open the link exactly as you received it in the SMS or e-mail.");
     return;
   }
@@ -425,6 +433,7 @@ async function main() {
     show("pin");
     $("pin").focus();
   });
+  ready("language", "devices-continue");
   $("pin-form").addEventListener("submit", submitPin);
   $("leave").addEventListener("click", leaveWaitingRoom);
   $("toggle-mic").addEventListener("click", (e) => toggleTrack("audio", e.currentTarget, "Unmute", "Mute"));
