@@ -32,6 +32,8 @@ from console.sync.calls import CallApi
 from console.sync.errors import ApiError, NotFound, Offline, StaleVersion
 from console.sync.tramitacio import TramitacioApi
 
+_FAILED = object()  # WizardService._reported: the call failed and the view was told
+
 
 class GateInfo(Protocol):
     @property
@@ -382,25 +384,24 @@ class WizardService(QObject):
         folder.mkdir(exist_ok=True)
         safe = "".join(ch for ch in name if ch.isalnum() or ch in "-_. ")[:80].strip(" .") or "document"
         target = folder / safe
-        try:
-            await CallApi(self.api.api).download(document_id, target)
-        except Offline:
-            self.failed.emit("offline")
-            return None
-        except ApiError as exc:
-            self.failed.emit(exc.message)
+        if await self._reported(CallApi(self.api.api).download(document_id, target)) is _FAILED:
             return None
         self.document_ready.emit(document_id, str(target))
         return target
 
-    async def _action(self, appointment_id: str, coro: Any) -> dict[str, Any] | None:
+    async def _reported(self, coro: Any) -> Any:
+        """The awaited result; _FAILED once the failure has been told to the view (failed)."""
         try:
-            server = await coro
+            return await coro
         except Offline:
             self.failed.emit("offline")
-            return None
         except ApiError as exc:
             self.failed.emit(exc.message)
+        return _FAILED
+
+    async def _action(self, appointment_id: str, coro: Any) -> dict[str, Any] | None:
+        server = await self._reported(coro)
+        if server is _FAILED:
             return None
         if isinstance(server, dict) and "version" in server:
             self._merge_server(appointment_id, server)
